@@ -1,0 +1,38 @@
+"""Bearer tokens: HS256 JWTs with claims sub, role and scope."""
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from backend.domain import values
+from backend.domain.access import Actor, Role
+from backend.domain.errors import InvalidInput, Unauthenticated
+
+ALGORITHM = "HS256"
+
+
+def issue(secret: str, actor_id: str, role: Role, scope: str, ttl_s: int = 30 * 24 * 3600) -> str:
+    values.scope_prefix(scope)
+    now = int(time.time())
+    claims = {"sub": actor_id, "role": role.value, "scope": scope, "iat": now, "exp": now + ttl_s}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def actor_from_header(secret: str, authorization: str | None) -> Actor:
+    """The actor of an `Authorization: Bearer <jwt>` value; Unauthenticated if none or bad."""
+    if not authorization:
+        raise Unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    try:
+        claims = jwt.decode(token.strip(), secret, algorithms=[ALGORITHM],
+                            options={"require": ["sub", "exp"]})
+        role = Role(claims["role"])
+        scope = values.scope_prefix(str(claims.get("scope", "")))
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("the token has expired") from None
+    except (jwt.InvalidTokenError, KeyError, ValueError, InvalidInput):
+        raise Unauthenticated("the token is invalid") from None
+    return Actor(id=str(claims["sub"]), role=role, scope=scope)

@@ -1,0 +1,204 @@
+"""The command side: one eventsourcing Application whose methods are the governance commands.
+
+Each command checks access, loads what it needs, lets the aggregates decide, and saves.
+What it returns says where the last event landed in the log (a Receipt).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from backend.domain import values
+from backend.domain.access import Action, authorize
+from backend.domain.activity import Activity
+from backend.domain.agreement import ServiceAgreement
+from backend.domain.community import Community
+from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, VersionConflict
+from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction
+from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
+from backend.domain.stamp import Stamp
+from backend.domain.task import DelegationRefusal, Task, TaskBasis, basis_for
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where a command's last event stands in the log."""
+
+    position: int
+    entity_id: str
+    version: int
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def entity_id_of(aggregate: Aggregate) -> str:
+    """Communities are named by their code; everything else by its UUID."""
+    return aggregate.code if isinstance(aggregate, Community) else str(aggregate.id)
+
+
+class Gongzhi(Application[UUID]):
+    """The event store of co-governance: every command appends here (table gongzhi_events)."""
+
+    name = "Gongzhi"
+
+    # -- plumbing ---------------------------------------------------------------------
+    def _get(self, cls: type[A], entity_id: UUID | str, what: str) -> A:
+        if isinstance(entity_id, str):
+            entity_id = values.uuid(entity_id, what)
+        try:
+            aggregate = self.repository.get(entity_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} {entity_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what} {entity_id}")
+        return aggregate
+
+    def community(self, code: str) -> Community:
+        values.division_code(code)
+        try:
+            return self._get(Community, values.community_id(code), "community")
+        except NotFound:
+            raise NotFound(f"no community {code}") from None
+
+    def _commit(self, aggregate: Aggregate, conflict: Exception) -> Receipt:
+        try:
+            recordings = self.save(aggregate)
+        except IntegrityError:
+            raise conflict from None
+        return Receipt(recordings[-1].notification.id, entity_id_of(aggregate), aggregate.version)
+
+    def _commit_change(self, aggregate: Aggregate) -> Receipt:
+        return self._commit(aggregate, VersionConflict(
+            "another change to this entity was saved first; reload and retry"))
+
+    # -- communities and duty lists (P3) -------------------------------------------
+    def register_community(self, by: Stamp, code: str, name: str, kind: str) -> tuple[Community, Receipt]:
+        values.division_code(code)
+        authorize(by.actor, Action.REGISTER_COMMUNITY, code)
+        community = Community.register(code, name, kind, by)
+        return community, self._commit(community, AlreadyExists(f"community {code} is registered already"))
+
+    def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> tuple[Community, Receipt]:
+        authorize(by.actor, Action.PUBLISH_DUTY_LIST, values.division_code(community_code))
+        community = self.community(community_code)
+        community.publish_duty_list(items, by)
+        return community, self._commit_change(community)
+
+    # -- agreements (P4) ---------------------------------------------------------------
+    def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
+                               funding_yuan: str, valid_until: datetime) -> tuple[ServiceAgreement, Receipt]:
+        authorize(by.actor, Action.SIGN_SERVICE_AGREEMENT, values.division_code(community_code))
+        self.community(community_code)
+        agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, now(), by)
+        return agreement, self._commit_change(agreement)
+
+    # -- tasks (P1, P2) -----------------------------------------------------------------
+    def delegate_task(self, by: Stamp, community_code: str, title: str, from_department: str,
+                      duty_item_code: str | None = None, agreement_id: str | None = None,
+                      due_at: datetime | None = None) -> tuple[Task, Receipt]:
+        authorize(by.actor, Action.DELEGATE_TASK, values.division_code(community_code))
+        community = self.community(community_code)
+        agreement_uuid = values.uuid(agreement_id, "agreementId") if agreement_id else None
+        agreement = None
+        if agreement_uuid is not None:
+            try:
+                agreement = self._get(ServiceAgreement, agreement_uuid, "agreement")
+            except NotFound:
+                agreement = None
+        basis, reason = basis_for(community, duty_item_code, agreement, now())
+        if agreement_uuid is not None and agreement is None and basis is None:
+            reason = f"no service agreement {agreement_uuid}"
+        if basis is None:
+            refusal = DelegationRefusal(
+                title=title, from_department=from_department, duty_item_code=duty_item_code,
+                agreement_id=agreement_uuid, duty_list_version=community.duty_list_version,
+                reason=reason, **by.on(community_code))
+            receipt = self._commit_change(refusal)
+            raise OffListTask(f"delegation refused (P1): {reason}", position=receipt.position,
+                              refusalId=receipt.entity_id)
+        task = Task.delegate(community, title, from_department, basis, duty_item_code,
+                             agreement_uuid, due_at, by)
+        return task, self._commit_change(task)
+
+    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None, decide: Any) -> tuple[Task, Receipt]:
+        task = self._get(Task, task_id, "task")
+        authorize(by.actor, Action.DECIDE_TASK, task.community_code)
+        task.check_version(expected_version)
+        decide(task)
+        return task, self._commit_change(task)
+
+    def accept_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> tuple[Task, Receipt]:
+        return self._decide_task(by, task_id, expected_version, lambda t: t.accept(by))
+
+    def decline_task(self, by: Stamp, task_id: str, reason: str,
+                     expected_version: int | None = None) -> tuple[Task, Receipt]:
+        return self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by))
+
+    def complete_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> tuple[Task, Receipt]:
+        return self._decide_task(by, task_id, expected_version, lambda t: t.complete(by))
+
+    # -- organizations (P28) --------------------------------------------------------------
+    def register_organization(self, by: Stamp, community_code: str, name: str, category: str,
+                              status: str, hub_id: str | None = None) -> tuple[Organization, Receipt]:
+        status_ = OrganizationStatus(status)
+        action = Action.REGISTER_ORGANIZATION if status_ is OrganizationStatus.REGISTERED else Action.FILE_ORGANIZATION
+        authorize(by.actor, action, values.division_code(community_code))
+        self.community(community_code)
+        hub_uuid = self._get(Organization, hub_id, "hub organization").id if hub_id else None
+        organization = Organization.register(community_code, name, OrganizationCategory(category),
+                                             status_, hub_uuid, by)
+        return organization, self._commit_change(organization)
+
+    # -- activities (P22, P34) ------------------------------------------------------------
+    def record_activity(self, by: Stamp, community_code: str, title: str, organizer_id: str | None,
+                        held_at: datetime, participants: int,
+                        volunteer_hours: list[dict]) -> tuple[Activity, Receipt]:
+        authorize(by.actor, Action.RECORD_ACTIVITY, values.division_code(community_code))
+        self.community(community_code)
+        activity = Activity.record(community_code, title, organizer_id, held_at, participants, volunteer_hours, by)
+        return activity, self._commit_change(activity)
+
+    # -- evaluation (P26) -------------------------------------------------------------------
+    def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict],
+                                 closes_at: datetime) -> tuple[EvaluationCampaign, Receipt]:
+        authorize(by.actor, Action.OPEN_EVALUATION_CAMPAIGN, values.division_code(community_code))
+        self.community(community_code)
+        campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, now(), by)
+        return campaign, self._commit_change(campaign)
+
+    def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,
+                        comment: str | None = None) -> Receipt:
+        campaign = self._get(EvaluationCampaign, campaign_id, "campaign")
+        authorize(by.actor, Action.CAST_EVALUATION, campaign.community_code)
+        ballot = EvaluationBallot.cast(campaign, target_id, Satisfaction(satisfaction), comment, now(), by)
+        return self._commit(ballot, DuplicateEvaluation(
+            "this resident has already evaluated this target in this campaign"))
+
+    # -- reading the log ----------------------------------------------------------------------
+    def stream_id(self, entity_id: str) -> UUID:
+        """The stream of an entity named by its UUID, or of a community named by its code."""
+        if values.DIVISION_CODE.match(entity_id or ""):
+            return values.community_id(entity_id)
+        return values.uuid(entity_id, "entityId")
+
+    def state_as_of(self, entity_id: str, as_of: datetime) -> tuple[Aggregate | None, str | None]:
+        """The entity rebuilt from its events up to `as_of` (None if it did not exist yet),
+        and its community's code (None if the entity never existed)."""
+        aggregate = None
+        community_code = None
+        for domain_event in self.events.get(self.stream_id(entity_id)):
+            community_code = community_code or domain_event.community_code
+            if domain_event.timestamp > as_of:
+                break
+            aggregate = domain_event.mutate(aggregate)
+        return aggregate, community_code

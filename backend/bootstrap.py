@@ -1,0 +1,65 @@
+"""Wires the platform: database, event store, read side, projections, live feed."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from backend import config, database
+from backend.application.feed import LiveFeed
+from backend.application.gateway import Commands
+from backend.application.governance import Gongzhi
+from backend.application.log import EventLog
+from projections import ALL
+from projections.runner import ProjectionRunner
+
+log = structlog.get_logger("gongzhi")
+POOL_SIZE = 8
+
+
+@dataclass
+class Platform:
+    settings: config.Settings
+    database_url: str
+    app: Gongzhi
+    pool: asyncpg.Pool
+    events: EventLog
+    projections: ProjectionRunner
+    feed: LiveFeed
+    commands: Commands
+
+    async def stop(self) -> None:
+        await self.feed.stop()
+        await self.projections.stop()
+        await self.pool.close()
+        self.commands.close()
+        await asyncio.to_thread(self.app.close)
+
+
+def database_url(settings: config.Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    url = database.embedded_url(settings.data_dir)
+    log.info("embedded PostgreSQL", data_dir=str(settings.data_dir))
+    return url
+
+
+async def start(settings: config.Settings | None = None, *, follow: bool = True) -> Platform:
+    """Start everything; with follow=False the projections and feed do not run live (CLI use)."""
+    settings = settings or config.load()
+    url = await asyncio.to_thread(database_url, settings)
+    app = await asyncio.to_thread(Gongzhi, database.eventsourcing_env(url, POOL_SIZE))
+    pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=POOL_SIZE + 4)
+    events = EventLog(pool, app.mapper)
+    runner = ProjectionRunner(pool, events, ALL)
+    applied = await runner.migrate()
+    if applied:
+        log.info("read-model migrations applied", migrations=applied)
+    feed = LiveFeed(pool, events)
+    platform = Platform(settings, url, app, pool, events, runner, feed, Commands(POOL_SIZE * 2))
+    if follow:
+        await runner.start()
+        await feed.start()
+    return platform

@@ -1,0 +1,63 @@
+"""Where the PostgreSQL comes from: GONGZHI_DATABASE_URL, or an embedded server in the data folder.
+
+The embedded server is `pgembed` (Python >= 3.12) or `pgserver` (Python 3.11); both have
+`get_server(path)`, and both stop the server when the last process using it exits.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict
+
+_servers: dict[Path, Any] = {}
+
+
+def embedded_url(data_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL in `data_dir/pg` and return its URL."""
+    pgdata = (data_dir / "pg").resolve()
+    if pgdata not in _servers:
+        pgdata.mkdir(parents=True, exist_ok=True)
+        module = _embedded_module()
+        _servers[pgdata] = module.get_server(str(pgdata), cleanup_mode="stop")
+    return _servers[pgdata].get_uri()
+
+
+def _embedded_module() -> Any:
+    for name in ("pgembed", "pgserver"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise RuntimeError("no embedded PostgreSQL: install pgembed (Python >= 3.12) or pgserver, "
+                       "or set GONGZHI_DATABASE_URL")
+
+
+def eventsourcing_env(url: str, pool_size: int = 8) -> dict[str, str]:
+    """The eventsourcing library's PostgreSQL settings for a URL."""
+    params = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params.get("dbname") or "postgres",
+        "POSTGRES_HOST": params.get("host") or "127.0.0.1",
+        "POSTGRES_PORT": str(params.get("port") or 5432),
+        "POSTGRES_USER": params.get("user") or "postgres",
+        "POSTGRES_PASSWORD": params.get("password") or "",
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
+        "POSTGRES_CONNECT_TIMEOUT": "30",
+        "POSTGRES_PRE_PING": "y",
+    }
+
+
+def asyncpg_dsn(url: str) -> dict[str, Any]:
+    """asyncpg connect() keyword arguments for a URL (host may be a socket folder)."""
+    params = conninfo_to_dict(url)
+    return {
+        "host": params.get("host") or "127.0.0.1",
+        "port": int(params.get("port") or 5432),
+        "user": params.get("user") or "postgres",
+        "password": params.get("password") or None,
+        "database": params.get("dbname") or "postgres",
+    }

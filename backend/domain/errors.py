@@ -1,0 +1,73 @@
+"""Domain errors. Each carries the stable `code` that the API puts in `extensions.code`."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class GongzhiError(Exception):
+    code = "INTERNAL"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class Unauthenticated(GongzhiError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GongzhiError):
+    code = "FORBIDDEN"
+
+
+class InvalidInput(GongzhiError):
+    code = "INVALID_INPUT"
+
+
+class NotFound(GongzhiError):
+    code = "NOT_FOUND"
+
+
+class AlreadyExists(GongzhiError):
+    code = "ALREADY_EXISTS"
+
+
+class InvalidState(GongzhiError):
+    """The entity is not in a state that allows the change (a completed task accepted again)."""
+
+    code = "INVALID_STATE"
+
+
+class VersionConflict(GongzhiError):
+    code = "VERSION_CONFLICT"
+
+
+class OffListTask(GongzhiError):
+    """P1: neither the duty list nor a service agreement covers the task (清单外事项)."""
+
+    code = "OFF_LIST_TASK"
+
+
+class DuplicateEvaluation(GongzhiError):
+    code = "DUPLICATE_EVALUATION"
+
+
+class CampaignClosed(GongzhiError):
+    code = "CAMPAIGN_CLOSED"
+
+
+#: Every code the API may put in `extensions.code`, with what it means (README lists them).
+ERROR_CODES: dict[str, str] = {
+    "UNAUTHENTICATED": "no bearer token, or one that is invalid or expired",
+    "FORBIDDEN": "the actor's role or scope does not allow this",
+    "INVALID_INPUT": "the request or one of its values is malformed or out of range",
+    "NOT_FOUND": "the named entity does not exist",
+    "ALREADY_EXISTS": "an entity with that identity exists already",
+    "INVALID_STATE": "the entity's state does not allow this change",
+    "VERSION_CONFLICT": "expectedVersion is stale, or a concurrent change won",
+    "OFF_LIST_TASK": "P1: the task is on no duty list and under no agreement; refusal recorded",
+    "DUPLICATE_EVALUATION": "P26: this resident has evaluated this target in this campaign",
+    "CAMPAIGN_CLOSED": "P26: the campaign's closesAt has passed",
+    "INTERNAL": "an unexpected server error (details are logged, never sent)",
+}

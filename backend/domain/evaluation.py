@@ -1,0 +1,97 @@
+"""Democratic evaluation (P26, 民主评议): campaigns and one ballot per resident and target."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from backend.domain import values
+from backend.domain.errors import CampaignClosed, InvalidInput
+from backend.domain.stamp import Stamp
+
+
+class EvaluationTargetKind(str, Enum):
+    GOVERNMENT_DEPARTMENT = "GOVERNMENT_DEPARTMENT"
+    GOVERNMENT_STAFF = "GOVERNMENT_STAFF"
+    RESIDENT_UNIT = "RESIDENT_UNIT"
+    MUNICIPAL_SERVICE = "MUNICIPAL_SERVICE"
+
+
+class Satisfaction(str, Enum):
+    SATISFIED = "SATISFIED"
+    BASICALLY_SATISFIED = "BASICALLY_SATISFIED"
+    DISSATISFIED = "DISSATISFIED"
+
+
+class EvaluationCampaign(Aggregate):
+    """A campaign of democratic evaluation opened by the committee (评议活动)."""
+
+    @event("EvaluationCampaignOpened")
+    def __init__(self, title: str, targets: list, closes_at: datetime,
+                 actor: dict, request_id: str, community_code: str) -> None:
+        self.community_code = community_code
+        self.title = title
+        self.targets = targets
+        self.closes_at = closes_at
+
+    @classmethod
+    def open(cls, community_code: str, title: str, targets: list[dict], closes_at: datetime,
+             now: datetime, by: Stamp) -> "EvaluationCampaign":
+        if not targets:
+            raise InvalidInput("a campaign needs at least one target", field="targets")
+        checked, seen = [], set()
+        for target in targets:
+            target_id = values.text(target.get("id", ""), "target id", 64)
+            if target_id in seen:
+                raise InvalidInput(f"target {target_id!r} appears twice", field="targets")
+            seen.add(target_id)
+            if target.get("kind") not in EvaluationTargetKind.__members__:
+                raise InvalidInput(f"{target.get('kind')!r} is not a target kind", field="targets")
+            checked.append({"id": target_id, "name": values.text(target.get("name", ""), "target name", 200),
+                            "kind": target["kind"]})
+        if values.aware(closes_at, "closesAt") <= now:
+            raise InvalidInput("closesAt must be in the future", field="closesAt")
+        return cls(title=values.text(title, "title"), targets=checked, closes_at=closes_at,
+                   **by.on(community_code))
+
+    def target(self, target_id: str) -> dict:
+        for target in self.targets:
+            if target["id"] == target_id:
+                return target
+        raise InvalidInput(f"{target_id!r} is not a target of this campaign", field="targetId")
+
+    def check_open(self, now: datetime) -> None:
+        if now >= self.closes_at:
+            raise CampaignClosed(f"the campaign closed at {self.closes_at.isoformat()}")
+
+
+class EvaluationBallot(Aggregate):
+    """One resident's evaluation of one target in one campaign. Its stream id is derived from
+    the three, so a second ballot is a second stream-start and the store refuses it."""
+
+    @staticmethod
+    def create_id(campaign_id: UUID, target_id: str, resident_id: str) -> UUID:
+        return values.ballot_id(campaign_id, target_id, resident_id)
+
+    @event("EvaluationCast")
+    def __init__(self, campaign_id: UUID, target_id: str, resident_id: str, satisfaction: str,
+                 comment: str | None, actor: dict, request_id: str, community_code: str) -> None:
+        self.community_code = community_code
+        self.campaign_id = campaign_id
+        self.target_id = target_id
+        self.resident_id = resident_id
+        self.satisfaction = satisfaction
+        self.comment = comment
+
+    @classmethod
+    def cast(cls, campaign: EvaluationCampaign, target_id: str, satisfaction: Satisfaction,
+             comment: str | None, now: datetime, by: Stamp) -> "EvaluationBallot":
+        campaign.check_open(now)
+        campaign.target(target_id)
+        if comment is not None and len(comment) > 2000:
+            raise InvalidInput("comment is longer than 2000 characters", field="comment")
+        return cls(campaign_id=campaign.id, target_id=target_id, resident_id=by.actor.id,
+                   satisfaction=satisfaction.value, comment=comment or None,
+                   **by.on(campaign.community_code))

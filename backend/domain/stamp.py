@@ -1,0 +1,21 @@
+"""Who did a thing and in which request: stamped on every event."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backend.domain.access import Actor
+
+
+@dataclass(frozen=True)
+class Stamp:
+    actor: Actor
+    request_id: str
+
+    def on(self, community_code: str) -> dict[str, Any]:
+        """The metadata every governance event carries (who, which request, where)."""
+        return {
+            "actor": self.actor.as_dict(),
+            "request_id": self.request_id,
+            "community_code": community_code,
+        }

@@ -1,0 +1,127 @@
+"""Tasks delegated to a residents' committee (P1, P2, P3, P4)."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from backend.domain import values
+from backend.domain.agreement import ServiceAgreement
+from backend.domain.community import Community
+from backend.domain.errors import InvalidState, VersionConflict
+from backend.domain.stamp import Stamp
+
+
+class TaskBasis(str, Enum):
+    DUTY_LIST = "DUTY_LIST"
+    SERVICE_AGREEMENT = "SERVICE_AGREEMENT"
+
+
+class TaskStatus(str, Enum):
+    DELEGATED = "DELEGATED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    COMPLETED = "COMPLETED"
+
+
+def basis_for(community: Community, duty_item_code: str | None,
+              agreement: ServiceAgreement | None, now: datetime) -> tuple[TaskBasis | None, str]:
+    """P1/P4: what allows a delegation, or why nothing does."""
+    if duty_item_code is not None:
+        if community.duty_item(duty_item_code) is not None:
+            return TaskBasis.DUTY_LIST, ""
+        if agreement is None:
+            return None, (f"item {duty_item_code!r} is not on version "
+                          f"{community.duty_list_version} of the community's duty list")
+    if agreement is not None:
+        if agreement.covers(community.code, now):
+            return TaskBasis.SERVICE_AGREEMENT, ""
+        return None, "the service agreement is for another community or has expired"
+    return None, "the task names neither a duty list item nor a service agreement"
+
+
+class Task(Aggregate):
+    """A task a department or street office delegates to a committee (委托事项)."""
+
+    @event("TaskDelegated")
+    def __init__(self, title: str, from_department: str, basis: str, duty_item_code: str | None,
+                 duty_list_version: int, agreement_id: UUID | None, due_at: datetime | None,
+                 actor: dict, request_id: str, community_code: str) -> None:
+        self.community_code = community_code
+        self.title = title
+        self.from_department = from_department
+        self.basis = basis
+        self.duty_item_code = duty_item_code
+        self.duty_list_version = duty_list_version
+        self.agreement_id = agreement_id
+        self.due_at = due_at
+        self.status = TaskStatus.DELEGATED.value
+        self.decline_reason: str | None = None
+
+    @classmethod
+    def delegate(cls, community: Community, title: str, from_department: str, basis: TaskBasis,
+                 duty_item_code: str | None, agreement_id: UUID | None, due_at: datetime | None,
+                 by: Stamp) -> "Task":
+        return cls(
+            title=values.text(title, "title"),
+            from_department=values.text(from_department, "fromDepartment", 200),
+            basis=basis.value,
+            duty_item_code=duty_item_code if basis is TaskBasis.DUTY_LIST else None,
+            duty_list_version=community.duty_list_version,
+            agreement_id=agreement_id if basis is TaskBasis.SERVICE_AGREEMENT else None,
+            due_at=values.aware(due_at, "dueAt") if due_at else None,
+            **by.on(community.code),
+        )
+
+    def check_version(self, expected: int | None) -> None:
+        if expected is not None and expected != self.version:
+            raise VersionConflict(f"task is at version {self.version}, not {expected}",
+                                  currentVersion=self.version)
+
+    def _require(self, *allowed: TaskStatus) -> None:
+        if self.status not in {s.value for s in allowed}:
+            raise InvalidState(f"a {self.status} task cannot do that", status=self.status)
+
+    def accept(self, by: Stamp) -> None:
+        self._require(TaskStatus.DELEGATED)
+        self._accepted(**by.on(self.community_code))
+
+    def decline(self, reason: str, by: Stamp) -> None:
+        """P2: the committee may decline, saying why (尊重自主权)."""
+        self._require(TaskStatus.DELEGATED)
+        self._declined(values.text(reason, "reason", 2000), **by.on(self.community_code))
+
+    def complete(self, by: Stamp) -> None:
+        self._require(TaskStatus.ACCEPTED)
+        self._completed(**by.on(self.community_code))
+
+    @event("TaskAccepted")
+    def _accepted(self, actor: dict, request_id: str, community_code: str) -> None:
+        self.status = TaskStatus.ACCEPTED.value
+
+    @event("TaskDeclined")
+    def _declined(self, reason: str, actor: dict, request_id: str, community_code: str) -> None:
+        self.status = TaskStatus.DECLINED.value
+        self.decline_reason = reason
+
+    @event("TaskCompleted")
+    def _completed(self, actor: dict, request_id: str, community_code: str) -> None:
+        self.status = TaskStatus.COMPLETED.value
+
+
+class DelegationRefusal(Aggregate):
+    """A delegation the platform refused (P1): the attempt stays on the record."""
+
+    @event("TaskDelegationRefused")
+    def __init__(self, title: str, from_department: str, duty_item_code: str | None,
+                 agreement_id: UUID | None, duty_list_version: int, reason: str,
+                 actor: dict, request_id: str, community_code: str) -> None:
+        self.community_code = community_code
+        self.title = title
+        self.from_department = from_department
+        self.duty_item_code = duty_item_code
+        self.agreement_id = agreement_id
+        self.duty_list_version = duty_list_version
+        self.reason = reason

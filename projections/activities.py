@@ -1,0 +1,36 @@
+"""Activities held (P22, P34), with participants and volunteer hours."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import asyncpg
+
+from backend.application.log import LoggedEvent
+from projections.base import Projection
+
+
+class Activities(Projection):
+    name = "activities"
+    tables = ("activities",)
+    migrations = ("""
+        CREATE TABLE activities (
+            id uuid PRIMARY KEY,
+            position bigint NOT NULL UNIQUE,
+            community_code text NOT NULL,
+            title text NOT NULL,
+            organizer_id text,
+            held_at timestamptz NOT NULL,
+            participants int NOT NULL,
+            volunteer_hours numeric NOT NULL,
+            volunteers jsonb NOT NULL
+        );
+        CREATE INDEX activities_community_position ON activities (community_code text_pattern_ops, position);
+    """,)
+
+    async def on_ActivityHeld(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        d = e.domain_event
+        hours = sum((Decimal(str(v["hours"])) for v in d.volunteer_hours), Decimal(0))
+        await conn.execute("INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+                           d.originator_id, e.position, e.community_code, d.title, d.organizer_id, d.held_at,
+                           d.participants, hours, json.dumps(d.volunteer_hours))

@@ -1,0 +1,34 @@
+"""Service agreements (P4) with their funding."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import asyncpg
+
+from backend.application.log import LoggedEvent
+from projections.base import Projection
+
+
+class Agreements(Projection):
+    name = "agreements"
+    tables = ("service_agreements",)
+    migrations = ("""
+        CREATE TABLE service_agreements (
+            id uuid PRIMARY KEY,
+            position bigint NOT NULL UNIQUE,
+            community_code text NOT NULL,
+            department text NOT NULL,
+            scope text NOT NULL,
+            funding_yuan numeric(17, 2) NOT NULL,
+            valid_until timestamptz NOT NULL,
+            signed_at timestamptz NOT NULL
+        );
+        CREATE INDEX service_agreements_community ON service_agreements (community_code text_pattern_ops);
+    """,)
+
+    async def on_ServiceAgreementSigned(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        d = e.domain_event
+        await conn.execute(
+            "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            d.originator_id, e.position, e.community_code, d.department, d.scope,
+            Decimal(d.funding_yuan), d.valid_until, e.occurred_at)

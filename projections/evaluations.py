@@ -1,0 +1,47 @@
+"""Evaluation campaigns (P26) and their tallies per target. Ballots stay in the log only."""
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from backend.application.log import LoggedEvent
+from projections.base import Projection
+
+COLUMN = {"SATISFIED": "satisfied", "BASICALLY_SATISFIED": "basically_satisfied", "DISSATISFIED": "dissatisfied"}
+
+
+class Evaluations(Projection):
+    name = "evaluations"
+    tables = ("evaluation_campaigns", "evaluation_tallies")
+    migrations = ("""
+        CREATE TABLE evaluation_campaigns (
+            id uuid PRIMARY KEY,
+            community_code text NOT NULL,
+            title text NOT NULL,
+            targets jsonb NOT NULL,
+            closes_at timestamptz NOT NULL
+        );
+        CREATE TABLE evaluation_tallies (
+            campaign_id uuid NOT NULL,
+            target_id text NOT NULL,
+            satisfied int NOT NULL DEFAULT 0,
+            basically_satisfied int NOT NULL DEFAULT 0,
+            dissatisfied int NOT NULL DEFAULT 0,
+            PRIMARY KEY (campaign_id, target_id)
+        );
+    """,)
+
+    async def on_EvaluationCampaignOpened(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        d = e.domain_event
+        await conn.execute("INSERT INTO evaluation_campaigns VALUES ($1, $2, $3, $4::jsonb, $5)",
+                           d.originator_id, e.community_code, d.title,
+                           json.dumps(d.targets, ensure_ascii=False), d.closes_at)
+
+    async def on_EvaluationCast(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        d = e.domain_event
+        column = COLUMN[d.satisfaction]
+        await conn.execute(
+            f"INSERT INTO evaluation_tallies (campaign_id, target_id, {column}) VALUES ($1, $2, 1)"
+            f" ON CONFLICT (campaign_id, target_id) DO UPDATE SET {column} = evaluation_tallies.{column} + 1",
+            d.campaign_id, d.target_id)

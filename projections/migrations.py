@@ -1,0 +1,44 @@
+"""Versioned migrations of the read-model tables, run at start under an advisory lock."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import asyncpg
+
+from projections.base import Projection
+
+LOCK_KEY = 0x67_6F_6E_67  # "gong"
+
+BOOKKEEPING = """
+    CREATE TABLE IF NOT EXISTS read_model_migrations (
+        projection text NOT NULL,
+        version int NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (projection, version)
+    );
+    CREATE TABLE IF NOT EXISTS projection_tracking (
+        name text PRIMARY KEY,
+        position bigint NOT NULL DEFAULT 0
+    );
+"""
+
+
+async def migrate(conn: asyncpg.Connection, projections: Iterable[Projection]) -> list[str]:
+    """Apply each projection's pending migrations; return what was applied."""
+    applied: list[str] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        await conn.execute(BOOKKEEPING)
+        for projection in projections:
+            done = await conn.fetchval(
+                "SELECT coalesce(max(version), 0) FROM read_model_migrations WHERE projection = $1",
+                projection.name)
+            for version, ddl in enumerate(projection.migrations, start=1):
+                if version > done:
+                    await conn.execute(ddl)
+                    await conn.execute("INSERT INTO read_model_migrations (projection, version) VALUES ($1, $2)",
+                                       projection.name, version)
+                    applied.append(f"{projection.name} {version}")
+            await conn.execute("INSERT INTO projection_tracking (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                               projection.name)
+    return applied

@@ -1,0 +1,31 @@
+"""Community social organizations (P28), registered or filed, by category."""
+from __future__ import annotations
+
+import asyncpg
+
+from backend.application.log import LoggedEvent
+from projections.base import Projection
+
+
+class Organizations(Projection):
+    name = "organizations"
+    tables = ("organizations",)
+    migrations = ("""
+        CREATE TABLE organizations (
+            id uuid PRIMARY KEY,
+            position bigint NOT NULL UNIQUE,
+            community_code text NOT NULL,
+            name text NOT NULL,
+            category text NOT NULL,
+            status text NOT NULL,
+            hub_id uuid,
+            registered_at timestamptz NOT NULL
+        );
+        CREATE INDEX organizations_community_position ON organizations (community_code text_pattern_ops, position);
+    """,)
+
+    async def on_OrganizationRegistered(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        d = e.domain_event
+        await conn.execute("INSERT INTO organizations VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                           d.originator_id, e.position, e.community_code, d.name, d.category, d.status,
+                           d.hub_id, e.occurred_at)

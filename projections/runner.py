@@ -1,0 +1,156 @@
+"""The projection runner: follows the log and keeps every read model up to date.
+
+Each batch is one transaction that locks the projections' tracking rows, reads the events
+after them, applies each event to the projections that have not seen it, and moves the
+tracking rows: a read model and its position commit together, so a crash neither applies an
+event twice nor skips one, and two runners (two servers, or a rebuild) take turns.
+It wakes on the log's NOTIFY and catches up from its tracked position at start.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+
+import asyncpg
+import structlog
+
+from backend.application.log import NOTIFY_CHANNEL, EventLog
+from projections.base import Projection
+from projections.migrations import migrate
+
+log = structlog.get_logger("gongzhi.projections")
+BATCH = 500
+
+
+class ProjectionRunner:
+    def __init__(self, pool: asyncpg.Pool, events: EventLog, projections: Sequence[Projection]) -> None:
+        self.pool = pool
+        self.events = events
+        self.projections = tuple(projections)
+        self.names = [p.name for p in self.projections]
+        self.position = 0  # every projection has processed the log up to here
+        self._advanced = asyncio.Condition()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    async def migrate(self) -> list[str]:
+        async with self.pool.acquire() as conn:
+            return await migrate(conn, self.projections)
+
+    # -- one batch ----------------------------------------------------------------------
+    async def _apply_batch(self, conn: asyncpg.Connection, limit: int = BATCH) -> tuple[int, int]:
+        """Inside a transaction: apply the next events. Returns (events read, new position)."""
+        rows = await conn.fetch("SELECT name, position FROM projection_tracking WHERE name = ANY($1)"
+                                " ORDER BY name FOR UPDATE", self.names)
+        positions = {r["name"]: r["position"] for r in rows}
+        low = min(positions.values(), default=0)
+        batch = await self.events.read(low, limit, conn=conn)
+        for event in batch:
+            for projection in self.projections:
+                if positions[projection.name] < event.position:
+                    handler = projection.handler(event.type)
+                    if handler is not None:
+                        await handler(conn, event)
+        if batch:
+            last = batch[-1].position
+            await conn.execute("UPDATE projection_tracking SET position = $2 WHERE name = ANY($1)"
+                               " AND position < $2", self.names, last)
+            return len(batch), max(low, last)
+        return 0, low
+
+    async def catch_up(self) -> int:
+        """Apply everything in the log now; return how many events were read."""
+        total = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                count, position = await self._apply_batch(conn)
+            await self._advance(position)
+            total += count
+            if count < BATCH:
+                return total
+
+    async def _advance(self, position: int) -> None:
+        if position > self.position:
+            self.position = position
+            async with self._advanced:
+                self._advanced.notify_all()
+
+    async def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until every read model has processed `position`; False on timeout."""
+        if self.position >= position:
+            return True
+        self._wake.set()
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._advanced:
+                    await self._advanced.wait_for(lambda: self.position >= position)
+            return True
+        except TimeoutError:
+            return False
+
+    # -- following the log ----------------------------------------------------------------
+    async def start(self) -> None:
+        self._listener = await self.pool.acquire()
+        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        await self.catch_up()
+        self._task = asyncio.create_task(self._follow(), name="projection-runner")
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _follow(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):  # a missed NOTIFY costs at most a second
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep following; the batch rolled back
+                log.exception("projection batch failed; retrying")
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self.pool.release(self._listener)
+            self._listener = None
+
+    # -- operations ---------------------------------------------------------------------------
+    async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Empty every read model and replay the whole log, in one transaction: readers see
+        the old tables until the new ones commit."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT 1 FROM projection_tracking WHERE name = ANY($1) FOR UPDATE", self.names)
+            head = await self.events.head(conn)
+            for projection in self.projections:
+                for table in projection.tables:
+                    await conn.execute(f"DELETE FROM {table}")
+            await conn.execute("UPDATE projection_tracking SET position = 0 WHERE name = ANY($1)", self.names)
+            done = 0
+            while True:
+                count, position = await self._apply_batch(conn)
+                done += count
+                if progress:
+                    progress(position, head)
+                if count < BATCH:
+                    break
+        await self._advance(position)
+        return done
+
+    async def status(self) -> list[dict[str, int | str]]:
+        async with self.pool.acquire() as conn:
+            head = await self.events.head(conn)
+            rows = await conn.fetch("SELECT name, position FROM projection_tracking WHERE name = ANY($1)"
+                                    " ORDER BY name", self.names)
+        return [{"name": r["name"], "position": r["position"], "head": head, "lag": head - r["position"]}
+                for r in rows]
