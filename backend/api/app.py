@@ -1,0 +1,102 @@
+"""The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from backend import bootstrap, config
+from backend.api.context import Context
+from backend.api.schema import build_schema
+from backend.bootstrap import Platform
+
+READY_MAX_LAG = 1_000
+CONSISTENT_AFTER = "x-consistent-after"
+
+
+class GongzhiGraphQL(GraphQL):
+    """Strawberry's ASGI view, with our context and read-your-writes."""
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        platform: Platform = request.app.state.platform
+        context = Context(platform, request, response)
+        context.request_id = request.headers.get("x-request-id", "")[:100] or context.request_id
+        reached = request.scope.get("state", {}).get("consistent")
+        if reached is not None:
+            response.headers["X-Consistent-Position"] = str(platform.projections.position)
+            if not reached:
+                response.headers["X-Consistency-Timeout"] = "true"
+        return context
+
+
+class ReadYourWrites:
+    """Before an HTTP request with `X-Consistent-After: N` runs, wait (up to a bound) until
+    every read model has processed log position N; then hand it to GraphQL."""
+
+    def __init__(self, graphql: GraphQL) -> None:
+        self.graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            wanted = request.headers.get(CONSISTENT_AFTER)
+            if wanted is not None:
+                if not wanted.strip().isdigit():
+                    response = PlainTextResponse("X-Consistent-After must be a non-negative integer", 400)
+                    await response(scope, receive, send)
+                    return
+                platform: Platform = request.app.state.platform
+                scope.setdefault("state", {})["consistent"] = await platform.projections.wait_for(
+                    int(wanted), platform.settings.consistency_wait_s)
+        await self.graphql(scope, receive, send)
+
+
+def create_app(settings: config.Settings | None = None,
+               on_start: Callable[[Platform], Awaitable[None]] | None = None) -> Starlette:
+    settings = settings or config.load()
+    schema = build_schema(settings.max_query_depth)
+    graphql = GongzhiGraphQL(schema, graphql_ide="graphiql")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        platform = await bootstrap.start(settings)
+        app.state.platform = platform
+        try:
+            if on_start is not None:
+                await on_start(platform)
+            yield
+        finally:
+            await platform.stop()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        platform: Platform = request.app.state.platform
+        try:
+            head = await platform.events.head()
+        except Exception as e:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "unavailable", "database": type(e).__name__}, status_code=503)
+        lag = max(0, head - platform.projections.position)
+        ready = lag <= READY_MAX_LAG
+        return JSONResponse({"status": "ready" if ready else "catching up", "database": "ok",
+                             "head": head, "projected": platform.projections.position, "lag": lag},
+                            status_code=200 if ready else 503)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", ReadYourWrites(graphql), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,336 @@
+"""Resolvers: reads from the read models with asyncpg, commands through the gateway, the raw
+log through the event log. Access is checked here, through the one permission table."""
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import strawberry
+
+from backend.api import types as t
+from backend.api.context import Context, ctx
+from backend.application.governance import Receipt
+from backend.application.log import LoggedEvent, camel, jsonable
+from backend.domain import values
+from backend.domain.access import Action, narrow
+from backend.domain.catalog import topics_for
+from backend.domain.community import Community as CommunityAggregate
+from backend.domain.errors import InvalidInput, NotFound
+
+LOG_SCAN_LIMIT = 20_000  # rows one eventLog call may scan for a narrow scope
+
+
+# -- conversions ---------------------------------------------------------------------------
+def receipt(r: Receipt) -> t.Receipt:
+    return t.Receipt(position=r.position, entity_id=strawberry.ID(r.entity_id), version=r.version)
+
+
+def community_from_row(row: asyncpg.Record) -> t.Community:
+    items = json.loads(row["duty_items"]) if isinstance(row["duty_items"], str) else row["duty_items"]
+    return t.Community(
+        code=row["code"], name=row["name"], kind=t.CommunityKind(row["kind"]),
+        duty_list_version=row["duty_list_version"],
+        duty_items=[t.DutyItem(code=i["code"], title=i["title"], list=t.DutyListKind(i["list"])) for i in items],
+        open_tasks=row["open_tasks"], organizations=row["organizations"], activities_held=row["activities_held"])
+
+
+def task_from_row(row: asyncpg.Record) -> t.Task:
+    return t.Task(
+        id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+        from_department=row["from_department"], basis=t.TaskBasis(row["basis"]),
+        duty_item_code=row["duty_item_code"],
+        agreement_id=str(row["agreement_id"]) if row["agreement_id"] else None,
+        status=t.TaskStatus(row["status"]), delegated_at=row["delegated_at"], due_at=row["due_at"],
+        version=row["version"], duty_list_version=row["duty_list_version"], decline_reason=row["decline_reason"])
+
+
+def task_from_aggregate(task: Any) -> t.Task:
+    return t.Task(
+        id=str(task.id), community_code=task.community_code, title=task.title,
+        from_department=task.from_department, basis=t.TaskBasis(task.basis), duty_item_code=task.duty_item_code,
+        agreement_id=str(task.agreement_id) if task.agreement_id else None, status=t.TaskStatus(task.status),
+        delegated_at=task.created_on, due_at=task.due_at, version=task.version,
+        duty_list_version=task.duty_list_version, decline_reason=task.decline_reason)
+
+
+def organization_from_row(row: asyncpg.Record) -> t.Organization:
+    return t.Organization(
+        id=str(row["id"]), name=row["name"], category=t.OrganizationCategory(row["category"]),
+        status=t.OrganizationStatus(row["status"]), community_code=row["community_code"],
+        hub_id=str(row["hub_id"]) if row["hub_id"] else None, registered_at=row["registered_at"])
+
+
+def activity_from_row(row: asyncpg.Record) -> t.Activity:
+    return t.Activity(
+        id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+        organizer_id=row["organizer_id"], held_at=row["held_at"], participants=row["participants"],
+        volunteer_hours=float(row["volunteer_hours"]))
+
+
+def event_type(e: LoggedEvent) -> t.Event:
+    return t.Event(
+        position=e.position, entity_id=strawberry.ID(e.entity_id), entity_type=e.entity_type,
+        version=e.version, type=e.type, occurred_at=e.occurred_at,
+        actor=t.Actor(id=e.actor["id"], role=t.Role(e.actor["role"]), scope=e.actor["scope"]),
+        data=e.data, request_id=e.request_id, community_code=strawberry.ID(e.community_code))
+
+
+# -- pagination -------------------------------------------------------------------------------
+def page_size(c: Context, first: int | None) -> int:
+    limit = c.platform.settings.max_page_size
+    if first is None:
+        return 50
+    if not 0 <= first <= limit:
+        raise InvalidInput(f"first must be between 0 and {limit}", field="first")
+    return first
+
+
+def encode_cursor(value: int | str) -> str:
+    return base64.urlsafe_b64encode(f"v1:{value}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        tag, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("after is not a cursor this API issued", field="after") from None
+    if tag != "v1" or not value:
+        raise InvalidInput("after is not a cursor this API issued", field="after")
+    return value
+
+
+async def page(c: Context, table: str, key: str, where: list[str], args: list[Any], first: int | None,
+               after: str | None, descending: bool) -> tuple[list[asyncpg.Record], bool, int]:
+    """Keyset pagination over a read-model table: (rows, has next page, total count)."""
+    size = page_size(c, first)
+    filters = " AND ".join(where) or "TRUE"
+    after_value = decode_cursor(after)
+    paged_where, paged_args = filters, list(args)
+    if after_value is not None:
+        try:
+            key_value: Any = int(after_value) if key == "position" else after_value
+        except ValueError:
+            raise InvalidInput("after is not a cursor this API issued", field="after") from None
+        paged_args.append(key_value)
+        paged_where += f" AND {key} {'<' if descending else '>'} ${len(paged_args)}"
+    order = "DESC" if descending else "ASC"
+    async with c.platform.pool.acquire() as conn:
+        rows = await conn.fetch(f"SELECT * FROM {table} WHERE {paged_where} ORDER BY {key} {order}"
+                                f" LIMIT {size + 1}", *paged_args)
+        total = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {filters}", *args)
+    return rows[:size], len(rows) > size, total
+
+
+def page_info(rows: list[asyncpg.Record], key: str, has_next: bool) -> t.PageInfo:
+    return t.PageInfo(has_next_page=has_next, end_cursor=encode_cursor(rows[-1][key]) if rows else None)
+
+
+def read_scope(c: Context, scope: str | None) -> str:
+    actor = c.authorize(Action.READ_MODELS)
+    if scope is not None:
+        values.scope_prefix(scope)
+    return narrow(actor, scope)
+
+
+# -- queries -----------------------------------------------------------------------------------
+async def community(info: strawberry.Info, code: str) -> t.Community | None:
+    c = ctx(info)
+    c.authorize(Action.READ_MODELS, values.division_code(code))
+    row = await c.platform.pool.fetchrow("SELECT * FROM communities WHERE code = $1", code)
+    return community_from_row(row) if row else None
+
+
+async def communities(info: strawberry.Info, scope: str | None, first: int | None,
+                      after: str | None) -> t.CommunityConnection:
+    c = ctx(info)
+    prefix = read_scope(c, scope)
+    rows, more, total = await page(c, "communities", "code", ["code LIKE $1"], [prefix + "%"], first, after, False)
+    return t.CommunityConnection(
+        edges=[t.CommunityEdge(cursor=encode_cursor(r["code"]), node=community_from_row(r)) for r in rows],
+        page_info=page_info(rows, "code", more), total_count=total)
+
+
+async def task(info: strawberry.Info, id: str) -> t.Task | None:
+    c = ctx(info)
+    c.authorize(Action.READ_MODELS)
+    row = await c.platform.pool.fetchrow("SELECT * FROM tasks WHERE id = $1", values.uuid(id, "id"))
+    if row is None:
+        return None
+    c.authorize(Action.READ_MODELS, row["community_code"])
+    return task_from_row(row)
+
+
+async def tasks(info: strawberry.Info, scope: str | None, status: t.TaskStatus | None, first: int | None,
+                after: str | None) -> t.TaskConnection:
+    c = ctx(info)
+    where, args = ["community_code LIKE $1"], [read_scope(c, scope) + "%"]
+    if status is not None:
+        args.append(t.enum_value(status))
+        where.append(f"status = ${len(args)}")
+    rows, more, total = await page(c, "tasks", "position", where, args, first, after, True)
+    return t.TaskConnection(
+        edges=[t.TaskEdge(cursor=encode_cursor(r["position"]), node=task_from_row(r)) for r in rows],
+        page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def organization(info: strawberry.Info, id: str) -> t.Organization | None:
+    c = ctx(info)
+    c.authorize(Action.READ_MODELS)
+    row = await c.platform.pool.fetchrow("SELECT * FROM organizations WHERE id = $1", values.uuid(id, "id"))
+    if row is None:
+        return None
+    c.authorize(Action.READ_MODELS, row["community_code"])
+    return organization_from_row(row)
+
+
+async def organizations(info: strawberry.Info, scope: str | None, category: t.OrganizationCategory | None,
+                        first: int | None, after: str | None) -> t.OrganizationConnection:
+    c = ctx(info)
+    where, args = ["community_code LIKE $1"], [read_scope(c, scope) + "%"]
+    if category is not None:
+        args.append(t.enum_value(category))
+        where.append(f"category = ${len(args)}")
+    rows, more, total = await page(c, "organizations", "position", where, args, first, after, True)
+    return t.OrganizationConnection(
+        edges=[t.OrganizationEdge(cursor=encode_cursor(r["position"]), node=organization_from_row(r))
+               for r in rows],
+        page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def activities(info: strawberry.Info, scope: str | None, first: int | None,
+                     after: str | None) -> t.ActivityConnection:
+    c = ctx(info)
+    rows, more, total = await page(c, "activities", "position", ["community_code LIKE $1"],
+                                   [read_scope(c, scope) + "%"], first, after, True)
+    return t.ActivityConnection(
+        edges=[t.ActivityEdge(cursor=encode_cursor(r["position"]), node=activity_from_row(r)) for r in rows],
+        page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def evaluation_results(info: strawberry.Info, campaign_id: str) -> list[t.TargetResult]:
+    c = ctx(info)
+    c.authorize(Action.READ_MODELS)
+    campaign = await c.platform.pool.fetchrow("SELECT * FROM evaluation_campaigns WHERE id = $1",
+                                              values.uuid(campaign_id, "campaignId"))
+    if campaign is None:
+        raise NotFound(f"no evaluation campaign {campaign_id}")
+    c.authorize(Action.READ_MODELS, campaign["community_code"])
+    tallies = {r["target_id"]: r for r in await c.platform.pool.fetch(
+        "SELECT * FROM evaluation_tallies WHERE campaign_id = $1", campaign["id"])}
+    results = []
+    for target in json.loads(campaign["targets"]):
+        row = tallies.get(target["id"])
+        s, b, d = (row["satisfied"], row["basically_satisfied"], row["dissatisfied"]) if row else (0, 0, 0)
+        total = s + b + d
+        results.append(t.TargetResult(
+            target=t.EvaluationTarget(id=target["id"], name=target["name"],
+                                      kind=t.EvaluationTargetKind(target["kind"])),
+            satisfied=s, basically_satisfied=b, dissatisfied=d, total=total,
+            satisfaction_rate=(s + b) / total if total else 0.0))
+    return results
+
+
+async def burden_report(info: strawberry.Info, scope: str) -> t.BurdenReport:
+    c = ctx(info)
+    prefix = read_scope(c, values.scope_prefix(scope))
+    row = await c.platform.pool.fetchrow(
+        "SELECT coalesce(sum(tasks_delegated), 0) AS tasks_delegated, coalesce(sum(on_duty_list), 0) AS on_duty_list,"
+        " coalesce(sum(under_agreement), 0) AS under_agreement,"
+        " coalesce(sum(refused_off_list), 0) AS refused_off_list, coalesce(sum(declined), 0) AS declined,"
+        " coalesce(sum(agreement_funding_yuan), 0)::numeric(17, 2) AS funding"
+        " FROM burden_by_community WHERE community_code LIKE $1", prefix + "%")
+    return t.BurdenReport(
+        scope=scope, tasks_delegated=row["tasks_delegated"], on_duty_list=row["on_duty_list"],
+        under_agreement=row["under_agreement"], refused_off_list=row["refused_off_list"],
+        declined=row["declined"], agreement_funding_yuan=str(row["funding"]))
+
+
+# -- the raw log ---------------------------------------------------------------------------------
+def in_scope(scope: str):
+    return lambda e: e.community_code.startswith(scope)
+
+
+async def history(info: strawberry.Info, entity_id: str) -> list[t.Event]:
+    c = ctx(info)
+    actor = c.authorize(Action.READ_LOG)
+    events = await c.platform.events.stream(c.platform.app.stream_id(entity_id))
+    if events and not actor.covers(events[0].community_code):
+        c.authorize(Action.READ_LOG, events[0].community_code)
+    return [event_type(e) for e in events]
+
+
+async def event_log(info: strawberry.Info, after: int, first: int, types: list[str] | None) -> list[t.Event]:
+    c = ctx(info)
+    actor = c.authorize(Action.READ_LOG)
+    if not 0 <= first <= 1000:
+        raise InvalidInput("first must be between 0 and 1000", field="first")
+    topics, wanted, found, scanned = topics_for(types), in_scope(actor.scope), [], 0
+    position = after
+    while len(found) < first and scanned < LOG_SCAN_LIMIT:
+        batch = await c.platform.events.read(position, max(first, 200) if actor.scope else first, topics)
+        if not batch:
+            break
+        scanned += len(batch)
+        for e in batch:
+            if wanted(e):
+                found.append(e)
+                if len(found) == first:
+                    break
+        position = batch[-1].position
+    return [event_type(e) for e in found]
+
+
+def state_json(aggregate: Any) -> dict[str, Any]:
+    state = {"id": str(aggregate.id), "version": aggregate.version,
+             "createdOn": aggregate.created_on.isoformat(), "modifiedOn": aggregate.modified_on.isoformat()}
+    state.update({camel(k): jsonable(v) for k, v in vars(aggregate).items() if not k.startswith("_")})
+    if isinstance(aggregate, CommunityAggregate):
+        state["id"] = aggregate.code
+    return state
+
+
+async def entity_as_of(info: strawberry.Info, entity_id: str, as_of: datetime) -> Any:
+    c = ctx(info)
+    actor = c.authorize(Action.READ_LOG)
+    values.aware(as_of, "asOf")
+    aggregate, community_code = await c.platform.commands.run(c.platform.app.state_as_of, entity_id, as_of)
+    if community_code is None:
+        raise NotFound(f"no entity {entity_id}")
+    if not actor.covers(community_code):
+        c.authorize(Action.READ_LOG, community_code)
+    return state_json(aggregate) if aggregate is not None else None
+
+
+async def events(info: strawberry.Info, after: int, types: list[str] | None,
+                 scope: str | None) -> AsyncGenerator[t.Event, None]:
+    c = ctx(info)
+    actor = c.authorize(Action.READ_LOG)
+    if scope is not None:
+        values.scope_prefix(scope)
+    prefix = narrow(actor, scope)
+    topics = set(topics_for(types))
+    wanted_types = set(types or ())
+
+    def wanted(e: LoggedEvent) -> bool:
+        return e.community_code.startswith(prefix) and (not topics or e.type in wanted_types)
+
+    async for e in c.platform.feed.follow(after, wanted):
+        yield event_type(e)
+
+
+async def community_counts(c: Context, community: CommunityAggregate) -> t.Community:
+    row = await c.platform.pool.fetchrow(
+        "SELECT open_tasks, organizations, activities_held FROM communities WHERE code = $1", community.code)
+    return t.Community(
+        code=community.code, name=community.name, kind=t.CommunityKind(community.kind),
+        duty_list_version=community.duty_list_version,
+        duty_items=[t.DutyItem(code=i["code"], title=i["title"], list=t.DutyListKind(i["list"]))
+                    for i in community.duty_items],
+        open_tasks=row["open_tasks"] if row else 0, organizations=row["organizations"] if row else 0,
+        activities_held=row["activities_held"] if row else 0)

@@ -1,0 +1,209 @@
+"""The GraphQL schema: the contract's Query, Mutation and Subscription, as a Federation v2 subgraph."""
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.scalars import JSON
+
+from backend.api import resolvers as r
+from backend.api import types as t
+from backend.api.context import ctx
+from backend.api.errors import ErrorCodes
+from backend.domain.access import Action
+
+HISTORY_DOC = ("Every event of one entity, oldest first. The raw log (history, eventLog, entityAsOf,\n"
+               "  the events subscription) is for auditors, integrators, administrators and government\n"
+               "  roles, each within its scope; residents read the read models only.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def me(self, info: strawberry.Info) -> t.Actor:
+        actor = ctx(info).actor
+        return t.Actor(id=actor.id, role=t.Role(actor.role), scope=actor.scope)
+
+    @strawberry.field
+    async def community(self, info: strawberry.Info, code: strawberry.ID) -> t.Community | None:
+        return await r.community(info, code)
+
+    @strawberry.field
+    async def communities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
+                          after: str | None = None) -> t.CommunityConnection:
+        return await r.communities(info, scope, first, after)
+
+    @strawberry.field
+    async def tasks(self, info: strawberry.Info, scope: str | None = None, status: t.TaskStatus | None = None,
+                    first: int | None = 50, after: str | None = None) -> t.TaskConnection:
+        return await r.tasks(info, scope, status, first, after)
+
+    @strawberry.field(description="One task by id (an addition to the contract).")
+    async def task(self, info: strawberry.Info, id: strawberry.ID) -> t.Task | None:
+        return await r.task(info, id)
+
+    @strawberry.field
+    async def organizations(self, info: strawberry.Info, scope: str | None = None,
+                            category: t.OrganizationCategory | None = None, first: int | None = 50,
+                            after: str | None = None) -> t.OrganizationConnection:
+        return await r.organizations(info, scope, category, first, after)
+
+    @strawberry.field
+    async def activities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
+                         after: str | None = None) -> t.ActivityConnection:
+        return await r.activities(info, scope, first, after)
+
+    @strawberry.field
+    async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[t.TargetResult]:
+        return await r.evaluation_results(info, campaign_id)
+
+    @strawberry.field
+    async def burden_report(self, info: strawberry.Info, scope: str) -> t.BurdenReport:
+        return await r.burden_report(info, scope)
+
+    @strawberry.field(description=HISTORY_DOC)
+    async def history(self, info: strawberry.Info, entity_id: strawberry.ID) -> list[t.Event]:
+        return await r.history(info, entity_id)
+
+    @strawberry.field(description="The global log, in order, after a position.")
+    async def event_log(self, info: strawberry.Info, after: t.Position | None = 0, first: int | None = 100,
+                        types: list[str] | None = None) -> list[t.Event]:
+        return await r.event_log(info, after or 0, 100 if first is None else first, types)
+
+    @strawberry.field(description="The entity's state as it stood at a moment, rebuilt from its events.")
+    async def entity_as_of(self, info: strawberry.Info, entity_id: strawberry.ID, as_of: datetime) -> JSON | None:
+        return await r.entity_as_of(info, entity_id, as_of)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def register_community(self, info: strawberry.Info, input: t.RegisterCommunityInput) -> t.CommunityResult:
+        c = ctx(info)
+        community, receipt = await c.platform.commands.run(
+            c.platform.app.register_community, c.stamp, input.code, input.name, t.enum_value(input.kind))
+        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def publish_duty_list(self, info: strawberry.Info, input: t.PublishDutyListInput) -> t.CommunityResult:
+        c = ctx(info)
+        items = [{"code": i.code, "title": i.title, "list": t.enum_value(i.list)} for i in input.items]
+        community, receipt = await c.platform.commands.run(
+            c.platform.app.publish_duty_list, c.stamp, input.community_code, items)
+        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def sign_service_agreement(self, info: strawberry.Info,
+                                     input: t.SignServiceAgreementInput) -> t.AgreementResult:
+        c = ctx(info)
+        a, receipt = await c.platform.commands.run(
+            c.platform.app.sign_service_agreement, c.stamp, input.community_code, input.department, input.scope,
+            input.funding_yuan, input.valid_until)
+        return t.AgreementResult(
+            agreement=t.ServiceAgreement(id=str(a.id), community_code=a.community_code, department=a.department,
+                                         scope=a.scope, funding_yuan=a.funding_yuan, valid_until=a.valid_until),
+            receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def delegate_task(self, info: strawberry.Info, input: t.DelegateTaskInput) -> t.TaskResult:
+        c = ctx(info)
+        task, receipt = await c.platform.commands.run(
+            c.platform.app.delegate_task, c.stamp, input.community_code, input.title, input.from_department,
+            input.duty_item_code, input.agreement_id, input.due_at)
+        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def accept_task(self, info: strawberry.Info, id: strawberry.ID,
+                          expected_version: int | None = None) -> t.TaskResult:
+        c = ctx(info)
+        task, receipt = await c.platform.commands.run(c.platform.app.accept_task, c.stamp, id, expected_version)
+        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def decline_task(self, info: strawberry.Info, id: strawberry.ID, reason: str,
+                           expected_version: int | None = None) -> t.TaskResult:
+        c = ctx(info)
+        task, receipt = await c.platform.commands.run(
+            c.platform.app.decline_task, c.stamp, id, reason, expected_version)
+        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def complete_task(self, info: strawberry.Info, id: strawberry.ID,
+                            expected_version: int | None = None) -> t.TaskResult:
+        c = ctx(info)
+        task, receipt = await c.platform.commands.run(c.platform.app.complete_task, c.stamp, id, expected_version)
+        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def register_organization(self, info: strawberry.Info,
+                                    input: t.RegisterOrganizationInput) -> t.OrganizationResult:
+        c = ctx(info)
+        o, receipt = await c.platform.commands.run(
+            c.platform.app.register_organization, c.stamp, input.community_code, input.name,
+            t.enum_value(input.category), t.enum_value(input.status), input.hub_id)
+        return t.OrganizationResult(
+            organization=t.Organization(
+                id=str(o.id), name=o.name, category=t.OrganizationCategory(o.category),
+                status=t.OrganizationStatus(o.status), community_code=o.community_code,
+                hub_id=str(o.hub_id) if o.hub_id else None, registered_at=o.created_on),
+            receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def record_activity(self, info: strawberry.Info, input: t.RecordActivityInput) -> t.ActivityResult:
+        c = ctx(info)
+        hours = [{"volunteer_id": v.volunteer_id, "hours": v.hours} for v in (input.volunteer_hours or [])]
+        a, receipt = await c.platform.commands.run(
+            c.platform.app.record_activity, c.stamp, input.community_code, input.title, input.organizer_id,
+            input.held_at, input.participants, hours)
+        return t.ActivityResult(
+            activity=t.Activity(id=str(a.id), community_code=a.community_code, title=a.title,
+                                organizer_id=a.organizer_id, held_at=a.held_at, participants=a.participants,
+                                volunteer_hours=a.total_volunteer_hours),
+            receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def open_evaluation_campaign(self, info: strawberry.Info,
+                                       input: t.OpenEvaluationCampaignInput) -> t.CampaignResult:
+        c = ctx(info)
+        targets = [{"id": x.id, "name": x.name, "kind": t.enum_value(x.kind)} for x in input.targets]
+        campaign, receipt = await c.platform.commands.run(
+            c.platform.app.open_evaluation_campaign, c.stamp, input.community_code, input.title, targets,
+            input.closes_at)
+        return t.CampaignResult(
+            campaign=t.EvaluationCampaign(
+                id=str(campaign.id), community_code=campaign.community_code, title=campaign.title,
+                targets=[t.EvaluationTarget(id=x["id"], name=x["name"], kind=t.EvaluationTargetKind(x["kind"]))
+                         for x in campaign.targets],
+                closes_at=campaign.closes_at),
+            receipt=r.receipt(receipt))
+
+    @strawberry.mutation
+    async def cast_evaluation(self, info: strawberry.Info, input: t.CastEvaluationInput) -> t.Receipt:
+        c = ctx(info)
+        receipt = await c.platform.commands.run(
+            c.platform.app.cast_evaluation, c.stamp, input.campaign_id, input.target_id,
+            t.enum_value(input.satisfaction), input.comment)
+        return r.receipt(receipt)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Live events in log order, starting after a position (0: from the start), "
+                                         "so a client that reconnects misses nothing.")
+    async def events(self, info: strawberry.Info, after: t.Position | None = 0, types: list[str] | None = None,
+                     scope: str | None = None) -> AsyncGenerator[t.Event, None]:
+        async for event in r.events(info, after or 0, types, scope):
+            yield event
+
+
+def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription,
+        extensions=[ErrorCodes, QueryDepthLimiter(max_depth=max_depth), MaxAliasesLimiter(max_alias_count=30)],
+    )
+
+
+schema = build_schema()
+__all__ = ["Action", "schema", "build_schema"]

@@ -1,0 +1,166 @@
+"""The `gongzhi` command."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from backend import bootstrap, config
+from backend.domain.access import Role
+
+app = typer.Typer(help="Gongzhi (共治): the system of record for community co-governance.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models: rebuild them from the log, or see how far they are.")
+events_app = typer.Typer(help="The event log, as JSON lines.")
+schema_app = typer.Typer(help="The exported GraphQL schema and event catalog.")
+app.add_typer(projections_app, name="projections")
+app.add_typer(events_app, name="events")
+app.add_typer(schema_app, name="schema")
+console = Console(stderr=True)
+
+
+def main() -> None:
+    from backend.logs import configure
+    configure()
+    app()
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(False, help="Load demo data.")) -> None:
+    """Start the GraphQL API (and an embedded PostgreSQL when GONGZHI_DATABASE_URL is not set)."""
+    import uvicorn
+
+    from backend.api.app import create_app
+    from backend.api.auth import issue
+
+    settings = config.load()
+    where = settings.database_url and "GONGZHI_DATABASE_URL" or f"embedded PostgreSQL in {settings.data_dir}"
+
+    async def on_start(platform: bootstrap.Platform) -> None:
+        if demo:
+            from backend.cli.demo import seed
+            count = await platform.commands.run(seed, platform.app)
+            console.print(f"demo data: {count} communities loaded" if count else "demo data: already loaded")
+        console.print(f"[bold]Gongzhi[/bold] on {where}")
+        console.print(f"GraphQL: http://{host}:{port}/graphql")
+        console.print("Sample tokens (Authorization: Bearer <token>):")
+        for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
+                                   (Role.COMMITTEE, "320102001001", "committee-320102001001"),
+                                   (Role.AUDITOR, "320102", "auditor")):
+            console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
+                          soft_wrap=True)
+
+    uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level="info")
+
+
+@app.command()
+def token(role: Role = typer.Option(..., help="The actor's role."),
+          scope: str = typer.Option("", help="Division-code prefix the actor works in."),
+          actor: str = typer.Option(..., help="The actor's id."),
+          ttl: int = typer.Option(30 * 24 * 3600, help="Seconds until it expires.")) -> None:
+    """Print a bearer token for the configured secret."""
+    from backend.api.auth import issue
+    from backend.domain.errors import InvalidInput
+    try:
+        print(issue(config.load().secret, actor, role, scope, ttl))
+    except InvalidInput as e:
+        console.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(2) from None
+
+
+def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
+    async def go():  # noqa: ANN202
+        platform = await bootstrap.start(config.load(), follow=False)
+        try:
+            return await coro_fn(platform)
+        finally:
+            await platform.stop()
+    return asyncio.run(go())
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Rebuild every read model from the log (one transaction; readers see the old tables until it commits)."""
+    async def go(platform: bootstrap.Platform) -> int:
+        with Progress(*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console) as progress:
+            bar = progress.add_task("rebuilding", total=None)
+            return await platform.projections.rebuild(lambda done, head: progress.update(bar, completed=done,
+                                                                                         total=head))
+    count = run(go)
+    console.print(f"rebuilt every read model from {count} events")
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's position in the log and its lag."""
+    rows = run(lambda platform: platform.projections.status())
+    table = Table("projection", "position", "head", "lag")
+    for row in rows:
+        table.add_row(str(row["name"]), str(row["position"]), str(row["head"]), str(row["lag"]))
+    Console().print(table)
+
+
+def _print(event) -> None:  # noqa: ANN001
+    sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@events_app.command("export")
+def events_export(after: int = 0, output: Optional[Path] = typer.Option(None, "--output", "-o")) -> None:
+    """Write the whole log after a position as JSON lines (stdout, or --output)."""
+    async def go(platform: bootstrap.Platform) -> int:
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+        position, count = after, 0
+        try:
+            while batch := await platform.events.read(position, 1000):
+                for event in batch:
+                    out.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+                position, count = batch[-1].position, count + len(batch)
+        finally:
+            if output:
+                out.close()
+        return count
+    count = run(go)
+    console.print(f"exported {count} events")
+
+
+@events_app.command("tail")
+def events_tail(after: Optional[int] = typer.Option(None, help="Start after this position (default: the end).")) -> None:
+    """Follow the log live, printing each event as a JSON line (Ctrl-C to stop)."""
+    async def go(platform: bootstrap.Platform) -> None:
+        await platform.feed.start()
+        start = platform.feed.head if after is None else after
+        async for event in platform.feed.follow(start, lambda e: True):
+            _print(event)
+    try:
+        run(go)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def history(entity_id: str) -> None:
+    """Every event of one entity (a UUID, or a community's code), oldest first, as JSON lines."""
+    async def go(platform: bootstrap.Platform) -> int:
+        events = await platform.events.stream(platform.app.stream_id(entity_id))
+        for event in events:
+            _print(event)
+        return len(events)
+    if run(go) == 0:
+        console.print(f"no events for {entity_id}")
+        raise typer.Exit(1)
+
+
+@schema_app.command("export")
+def schema_export(directory: Path = typer.Option(Path("schema"), help="Where schema.graphql and events/ go.")) -> None:
+    """Write the served SDL and the event catalog (the tests check both against the code)."""
+    from backend.schema_artifacts import write
+    for path in write(directory):
+        console.print(f"wrote {path}")
