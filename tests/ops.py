@@ -1,0 +1,76 @@
+"""GraphQL documents and small steps the tests share."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from backend.domain.access import Role
+from tests.harness import Client, district, token
+
+REGISTER = """mutation($input: RegisterCommunityInput!) { registerCommunity(input: $input) {
+  community { code name kind dutyListVersion openTasks } receipt { position entityId version } } }"""
+PUBLISH = """mutation($input: PublishDutyListInput!) { publishDutyList(input: $input) {
+  community { code dutyListVersion dutyItems { code title list } } receipt { position entityId version } } }"""
+SIGN = """mutation($input: SignServiceAgreementInput!) { signServiceAgreement(input: $input) {
+  agreement { id communityCode department scope fundingYuan validUntil } receipt { position entityId version } } }"""
+TASK_FIELDS = """task { id communityCode title fromDepartment basis dutyItemCode agreementId status delegatedAt dueAt
+  version } receipt { position entityId version }"""
+DELEGATE = "mutation($input: DelegateTaskInput!) { delegateTask(input: $input) { " + TASK_FIELDS + " } }"
+ACCEPT = "mutation($id: ID!, $v: Int) { acceptTask(id: $id, expectedVersion: $v) { " + TASK_FIELDS + " } }"
+DECLINE = ("mutation($id: ID!, $r: String!, $v: Int) { declineTask(id: $id, reason: $r, expectedVersion: $v) { "
+           + TASK_FIELDS + " } }")
+COMPLETE = "mutation($id: ID!, $v: Int) { completeTask(id: $id, expectedVersion: $v) { " + TASK_FIELDS + " } }"
+REGISTER_ORG = """mutation($input: RegisterOrganizationInput!) { registerOrganization(input: $input) {
+  organization { id name category status communityCode hubId registeredAt } receipt { position entityId version } } }"""
+RECORD_ACTIVITY = """mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+  activity { id communityCode title organizerId heldAt participants volunteerHours }
+  receipt { position entityId version } } }"""
+OPEN_CAMPAIGN = """mutation($input: OpenEvaluationCampaignInput!) { openEvaluationCampaign(input: $input) {
+  campaign { id communityCode title targets { id name kind } closesAt } receipt { position entityId version } } }"""
+CAST = """mutation($input: CastEvaluationInput!) { castEvaluation(input: $input) { position entityId version } }"""
+HISTORY = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type occurredAt
+  actor { id role scope } data } }"""
+EVENT_LOG = """query($after: Position, $first: Int, $types: [String!]) { eventLog(after: $after, first: $first,
+  types: $types) { position entityId entityType version type occurredAt actor { id role scope } data } }"""
+
+
+def iso(delta: timedelta = timedelta()) -> str:
+    return (datetime.now(timezone.utc) + delta).isoformat()
+
+
+class Community:
+    """A freshly registered community with a published duty list, and tokens for its parties."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.street = code[:9]
+        self.district = code[:6]
+        self.office = token(Role.STREET_OFFICE, self.street, f"office-{self.street}")
+        self.department = token(Role.DEPARTMENT, self.district, f"dept-{self.district}")
+        self.committee = token(Role.COMMITTEE, code, f"committee-{code}")
+        self.auditor = token(Role.AUDITOR, self.district, f"auditor-{self.district}")
+
+    def resident(self, name: str) -> str:
+        return token(Role.RESIDENT, self.code, name)
+
+
+async def community(gql: Client, code: str | None = None, items: list[dict] | None = None) -> Community:
+    c = Community(code or f"{district()}001001")
+    await gql.call(REGISTER, {"input": {"code": c.code, "name": "长江路社区", "kind": "URBAN"}}, c.office)
+    await gql.call(PUBLISH, {"input": {"communityCode": c.code, "items": items if items is not None else [
+        {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
+        {"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"}]}}, c.office)
+    return c
+
+
+async def delegate(gql: Client, c: Community, item: str | None = "AG-01", agreement: str | None = None) -> dict:
+    data = await gql.call(DELEGATE, {"input": {"communityCode": c.code, "title": "人口普查入户登记",
+                                               "fromDepartment": "区统计局", "dutyItemCode": item,
+                                               "agreementId": agreement}}, c.department)
+    return data["delegateTask"]
+
+
+async def sign(gql: Client, c: Community, funding: str = "1200.00", days: int = 365) -> dict:
+    data = await gql.call(SIGN, {"input": {"communityCode": c.code, "department": "区住建局", "scope": "加装电梯意见征询",
+                                           "fundingYuan": funding, "validUntil": iso(timedelta(days=days))}},
+                          c.department)
+    return data["signServiceAgreement"]
