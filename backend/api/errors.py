@@ -18,6 +18,10 @@ from backend.domain.errors import GongzhiError
 log = structlog.get_logger("gongzhi.api")
 
 
+def as_graphql_error(error: GongzhiError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={**error.extensions, "code": error.code})
+
+
 def with_code(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:

@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 from backend.api import resolvers as r
 from backend.api import types as t
 from backend.api.context import ctx
-from backend.api.errors import ErrorCodes
+from backend.api.errors import ErrorCodes, as_graphql_error
+from backend.domain.errors import GongzhiError
 from backend.domain.access import Action
 
 HISTORY_DOC = ("Every event of one entity, oldest first. The raw log (history, eventLog, entityAsOf,\n"
@@ -194,14 +195,18 @@ class Subscription:
                                          "so a client that reconnects misses nothing.")
     async def events(self, info: strawberry.Info, after: t.Position | None = 0, types: list[str] | None = None,
                      scope: str | None = None) -> AsyncGenerator[t.Event, None]:
-        async for event in r.events(info, after or 0, types, scope):
-            yield event
+        try:
+            async for event in r.events(info, after or 0, types, scope):
+                yield event
+        except GongzhiError as e:  # the websocket path does not pass through ErrorCodes
+            raise as_graphql_error(e) from None
 
 
 def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, subscription=Subscription,
-        extensions=[ErrorCodes, QueryDepthLimiter(max_depth=max_depth), MaxAliasesLimiter(max_alias_count=30)],
+        extensions=[ErrorCodes, lambda: QueryDepthLimiter(max_depth=max_depth),
+                    lambda: MaxAliasesLimiter(max_alias_count=30)],
     )
 
 

@@ -1,0 +1,116 @@
+"""Who may do what, role by role, through the API (the table is backend/domain/access.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from backend.domain.access import PERMISSIONS, Action, Role
+from tests import ops
+from tests.harness import Client, district, token
+
+LOG_QUERY = "{ eventLog(first: 1) { position } }"
+
+
+def forbidden_or_not(code: str | None) -> bool:
+    return code == "FORBIDDEN"
+
+
+async def attempt(gql: Client, query: str, variables: dict, tok: str) -> str | None:
+    response = await gql.raw(query, variables, tok)
+    assert response.status_code < 500
+    errors = response.json().get("errors")
+    return errors[0]["extensions"]["code"] if errors else None
+
+
+@pytest.fixture(scope="module")
+async def place(gql: Client) -> dict:
+    c = await ops.community(gql)
+    task = (await ops.delegate(gql, c))["task"]
+    campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
+        "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
+        "targets": [{"id": f"t{n}", "name": "x", "kind": "RESIDENT_UNIT"} for n in range(len(Role))]}},
+        c.committee))["openEvaluationCampaign"]["campaign"]
+    return {"c": c, "task": task, "campaign": campaign}
+
+
+def mutations(place: dict, n: int) -> dict[Action, tuple[str, dict]]:
+    c = place["c"]
+    code = f"{c.street}{n + 100:03d}"
+    return {
+        Action.REGISTER_COMMUNITY: (ops.REGISTER, {"input": {"code": code, "name": "n", "kind": "URBAN"}}),
+        Action.PUBLISH_DUTY_LIST: (ops.PUBLISH, {"input": {"communityCode": c.code, "items": [
+            {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
+            {"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"}]}}),
+        Action.SIGN_SERVICE_AGREEMENT: (ops.SIGN, {"input": {"communityCode": c.code, "department": "d", "scope": "s",
+                                                             "fundingYuan": "1", "validUntil": ops.iso(timedelta(days=9))}}),
+        Action.DELEGATE_TASK: (ops.DELEGATE, {"input": {"communityCode": c.code, "title": "t", "fromDepartment": "d",
+                                                        "dutyItemCode": "AG-01"}}),
+        Action.REGISTER_ORGANIZATION: (ops.REGISTER_ORG, {"input": {"name": "o", "category": "OTHER",
+                                                                    "communityCode": c.code, "status": "REGISTERED"}}),
+        Action.FILE_ORGANIZATION: (ops.REGISTER_ORG, {"input": {"name": "o", "category": "OTHER",
+                                                                "communityCode": c.code, "status": "FILED"}}),
+        Action.RECORD_ACTIVITY: (ops.RECORD_ACTIVITY, {"input": {"communityCode": c.code, "title": "a",
+                                                                 "heldAt": ops.iso(), "participants": 1}}),
+        Action.OPEN_EVALUATION_CAMPAIGN: (ops.OPEN_CAMPAIGN, {"input": {
+            "communityCode": c.code, "title": "x", "closesAt": ops.iso(timedelta(days=1)),
+            "targets": [{"id": "t", "name": "x", "kind": "RESIDENT_UNIT"}]}}),
+        Action.CAST_EVALUATION: (ops.CAST, {"input": {"campaignId": place["campaign"]["id"], "targetId": f"t{n}",
+                                                      "satisfaction": "SATISFIED"}}),
+        Action.READ_LOG: (LOG_QUERY, {}),
+        Action.READ_MODELS: ("query($c: ID!) { community(code: $c) { code } }", {"c": c.code}),
+    }
+
+
+@pytest.mark.parametrize("n, role", list(enumerate(Role)))
+async def test_each_role_may_do_exactly_what_the_table_says(gql: Client, place: dict, n: int, role: Role) -> None:
+    c = place["c"]
+    tok = token(role, c.street if role is Role.STREET_OFFICE else c.district if role not in (
+        Role.COMMITTEE, Role.RESIDENT, Role.PARTY_COMMITTEE, Role.SOCIAL_ORGANIZATION) else c.code)
+    for action, (query, variables) in mutations(place, n).items():
+        code = await attempt(gql, query, variables, tok)
+        allowed = role in PERMISSIONS[action]
+        assert (code != "FORBIDDEN") == allowed, f"{role.value} {action.value}: {code}"
+        assert code is None or not allowed, f"{role.value} {action.value} failed with {code}"
+
+
+async def test_committee_decides_its_own_tasks_only(gql: Client, place: dict) -> None:
+    c = place["c"]
+    other_committee = token(Role.COMMITTEE, f"{c.district}001002")
+    assert await gql.code(ops.ACCEPT, {"id": place["task"]["id"]}, other_committee) == "FORBIDDEN"
+    for role in (Role.STREET_OFFICE, Role.DEPARTMENT, Role.ADMIN, Role.RESIDENT):
+        assert await gql.code(ops.ACCEPT, {"id": place["task"]["id"]}, token(role, "")) == "FORBIDDEN"
+
+
+async def test_scope_outside_is_forbidden(gql: Client, place: dict) -> None:
+    c = place["c"]
+    elsewhere = district()
+    office = token(Role.STREET_OFFICE, f"{elsewhere}001")
+    assert await gql.code(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "t", "fromDepartment": "d",
+                                                   "dutyItemCode": "AG-01"}}, token(Role.DEPARTMENT, elsewhere)) == "FORBIDDEN"
+    assert await gql.code("query($c: ID!) { community(code: $c) { code } }", {"c": c.code}, office) == "FORBIDDEN"
+    assert await gql.code("query($s: String!) { burdenReport(scope: $s) { declined } }", {"s": c.district},
+                          office) == "FORBIDDEN"
+    auditor = token(Role.AUDITOR, elsewhere)
+    assert await gql.code(ops.HISTORY, {"id": place["task"]["id"]}, auditor) == "FORBIDDEN"
+
+
+async def test_residents_never_read_the_raw_log(gql: Client, place: dict) -> None:
+    c = place["c"]
+    resident = c.resident("someone")
+    assert await gql.code(ops.HISTORY, {"id": place["task"]["id"]}, resident) == "FORBIDDEN"
+    assert await gql.code(LOG_QUERY, {}, resident) == "FORBIDDEN"
+    assert await gql.code('query($id: ID!) { entityAsOf(entityId: $id, asOf: "2030-01-01T00:00:00Z") }',
+                          {"id": place["task"]["id"]}, resident) == "FORBIDDEN"
+    data = await gql.call("query($s: String) { tasks(scope: $s) { totalCount } }", {"s": c.code}, resident,
+                          headers={"X-Consistent-After": "0"})
+    assert data["tasks"]["totalCount"] >= 1
+
+
+async def test_expired_and_forged_tokens(gql: Client) -> None:
+    from backend.api.auth import issue
+    from tests.harness import SECRET
+    expired = issue(SECRET, "x", Role.ADMIN, "", ttl_s=-10)
+    forged = issue("another-secret-" + "y" * 40, "x", Role.ADMIN, "")
+    for tok in (expired, forged):
+        assert await gql.code("{ me { id } }", tok=tok) == "UNAUTHENTICATED"

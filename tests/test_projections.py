@@ -1,0 +1,156 @@
+"""Read models: rebuilt equal to live, exactly once across crashes and restarts."""
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from backend import bootstrap, config
+from backend.application.log import LoggedEvent
+from backend.domain.access import Actor, Role
+from backend.domain.stamp import Stamp
+from projections import ALL
+from projections.base import Projection
+from projections.runner import ProjectionRunner
+from tests import ops
+from tests.harness import SECRET, Client, Server, connect, server_env
+
+TABLES = [table for projection in ALL for table in projection.tables]
+
+
+async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
+    tables = {}
+    for table in TABLES:
+        rows = await conn.fetch(f"SELECT * FROM {table}")
+        tables[table] = sorted(json.dumps(dict(r), default=str, sort_keys=True) for r in rows)
+    return tables
+
+
+async def settled(conn: asyncpg.Connection) -> None:
+    for _ in range(200):
+        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM gongzhi_events")
+        low = await conn.fetchval("SELECT min(position) FROM projection_tracking")
+        if low >= head:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("projections did not catch up")
+
+
+@pytest.fixture
+async def fresh_url(direct_url: str) -> AsyncIterator[str]:
+    name = f"gongzhi_t_{uuid.uuid4().hex[:10]}"
+    conn = await connect(direct_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    yield make_conninfo(direct_url, dbname=name)
+    conn = await connect(direct_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+async def test_rebuild_gives_identical_tables(gql: Client, server: Server, direct_url: str) -> None:
+    c = await ops.community(gql)
+    task = (await ops.delegate(gql, c))["task"]
+    await gql.call(ops.DECLINE, {"id": task["id"], "r": "自治"}, c.committee)
+    await ops.sign(gql, c)
+    await gql.code(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "x", "fromDepartment": "d"}},
+                   c.department)
+    conn = await connect(direct_url)
+    try:
+        await settled(conn)
+        live = await snapshot(conn)
+        assert live["tasks"] and live["burden_by_community"] and live["audit_index"]
+        result = server.cli("projections", "rebuild")
+        assert "rebuilt every read model" in result.stderr
+        await settled(conn)
+        assert await snapshot(conn) == live
+        status = server.cli("projections", "status").stdout
+        for projection in ALL:
+            assert projection.name in status
+    finally:
+        await conn.close()
+
+
+async def test_restart_after_a_crash_loses_nothing(fresh_url: str, data_dir) -> None:
+    env = server_env(data_dir, fresh_url)
+    first = Server(env).start()
+    gql = Client(first.url)
+    try:
+        c = await ops.community(gql)
+        receipts = [await ops.delegate(gql, c) for _ in range(20)]
+        for r in receipts[:5]:
+            await gql.call(ops.ACCEPT, {"id": r["task"]["id"]}, c.committee)
+        last = (await gql.call(ops.DECLINE, {"id": receipts[6]["task"]["id"], "r": "no"}, c.committee))
+        position = last["declineTask"]["receipt"]["position"]
+    finally:
+        first.stop(kill=True)  # SIGKILL: no clean shutdown
+        await gql.close()
+    second = Server(env).start()
+    gql = Client(second.url)
+    try:
+        data = await gql.call("query($s: String) { tasks(scope: $s, first: 100) { totalCount edges { node { status } } }"
+                              " community(code: \"" + c.code + "\") { openTasks } }", {"s": c.code}, c.committee,
+                              headers={"X-Consistent-After": str(position)})
+        statuses = sorted(e["node"]["status"] for e in data["tasks"]["edges"])
+        assert data["tasks"]["totalCount"] == 20
+        assert statuses.count("ACCEPTED") == 5 and statuses.count("DECLINED") == 1
+        assert data["community"]["openTasks"] == 19
+        burden = await gql.call("query($s: String!) { burdenReport(scope: $s) { tasksDelegated declined } }",
+                                {"s": c.code}, c.auditor)
+        assert burden["burdenReport"] == {"tasksDelegated": 20, "declined": 1}
+        log = await gql.call(ops.EVENT_LOG, {"first": 1000}, c.auditor)
+        assert log["eventLog"][-1]["position"] == position and len(log["eventLog"]) == 2 + 20 + 5 + 1
+    finally:
+        second.stop()
+        await gql.close()
+
+
+class Exploding(Projection):
+    """A projection that fails on its third event, then (once defused) counts events."""
+
+    name = "exploding_test"
+    tables = ("exploding_test",)
+    migrations = ("CREATE TABLE exploding_test (position bigint PRIMARY KEY)",)
+    armed = True
+
+    async def on_TaskDelegated(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+        count = await conn.fetchval("SELECT count(*) FROM exploding_test")
+        if self.armed and count == 2:
+            raise RuntimeError("boom")
+        await conn.execute("INSERT INTO exploding_test VALUES ($1)", e.position)
+
+
+async def test_a_failing_batch_applies_nothing_and_retries_exactly_once(fresh_url: str, data_dir) -> None:
+    settings = config.Settings(database_url=fresh_url, data_dir=data_dir, secret=SECRET)
+    platform = await bootstrap.start(settings, follow=False)
+    try:
+        office = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "t")
+        app = platform.app
+        await platform.commands.run(app.register_community, office, "320102001001", "社区", "URBAN")
+        await platform.commands.run(app.publish_duty_list, office, "320102001001",
+                                    [{"code": "A", "title": "t", "list": "ASSIST_GOVERNMENT"}])
+        for _ in range(5):
+            await platform.commands.run(app.delegate_task, office, "320102001001", "t", "d", "A")
+        exploding = Exploding()
+        runner = ProjectionRunner(platform.pool, platform.events, (*ALL, exploding))
+        await runner.migrate()
+        with pytest.raises(RuntimeError):
+            await runner.catch_up()
+        async with platform.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 0
+            assert await conn.fetchval("SELECT count(*) FROM tasks") == 0
+            assert set(await conn.fetch("SELECT DISTINCT position FROM projection_tracking")) == {(0,)}
+        exploding.armed = False
+        assert await runner.catch_up() == 7
+        await runner.catch_up()
+        async with platform.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 5
+            assert await conn.fetchval("SELECT count(*) FROM tasks") == 5
+            assert await conn.fetchval("SELECT open_tasks FROM communities") == 5
+    finally:
+        await platform.stop()
