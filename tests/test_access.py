@@ -26,12 +26,13 @@ async def attempt(gql: Client, query: str, variables: dict, tok: str) -> str | N
 @pytest.fixture(scope="module")
 async def place(gql: Client) -> dict:
     c = await ops.community(gql)
-    task = (await ops.delegate(gql, c))["task"]
+    delegated = await ops.delegate(gql, c)
+    task = delegated["task"]
     campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
         "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
         "targets": [{"id": f"t{n}", "name": "x", "kind": "RESIDENT_UNIT"} for n in range(len(Role))]}},
         c.committee))["openEvaluationCampaign"]["campaign"]
-    return {"c": c, "task": task, "campaign": campaign}
+    return {"c": c, "task": task, "campaign": campaign, "position": delegated["receipt"]["position"]}
 
 
 def mutations(place: dict, n: int) -> dict[Action, tuple[str, dict]]:
@@ -103,7 +104,7 @@ async def test_residents_never_read_the_raw_log(gql: Client, place: dict) -> Non
     assert await gql.code('query($id: ID!) { entityAsOf(entityId: $id, asOf: "2030-01-01T00:00:00Z") }',
                           {"id": place["task"]["id"]}, resident) == "FORBIDDEN"
     data = await gql.call("query($s: String) { tasks(scope: $s) { totalCount } }", {"s": c.code}, resident,
-                          headers={"X-Consistent-After": "0"})
+                          headers={"X-Consistent-After": str(place["position"])})
     assert data["tasks"]["totalCount"] >= 1
 
 

@@ -209,13 +209,15 @@ async def test_campaign_closed(gql: Client, server) -> None:
 
 async def test_pagination_walks_every_task_once(gql: Client) -> None:
     c = await ops.community(gql)
-    ids = [(await ops.delegate(gql, c))["task"]["id"] for _ in range(5)]
+    delegated = [await ops.delegate(gql, c) for _ in range(5)]
+    ids = [d["task"]["id"] for d in delegated]
+    last = str(delegated[-1]["receipt"]["position"])
     seen, after = [], None
     query = ("query($s: String, $a: String) { tasks(scope: $s, first: 2, after: $a) { totalCount"
              " edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }")
     while True:
         page = (await gql.call(query, {"s": c.code, "a": after}, c.committee,
-                               headers={"X-Consistent-After": "0"}))["tasks"]
+                               headers={"X-Consistent-After": last}))["tasks"]
         assert page["totalCount"] == 5
         seen += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -230,10 +232,11 @@ async def test_communities_connection_in_scope(gql: Client) -> None:
     d = district()
     for n in (1, 2, 3):
         await ops.community(gql, f"{d}001{n:03d}")
-    await ops.community(gql, f"{d}002001")
+    last = await ops.community(gql, f"{d}002001")
+    position = (await gql.call(ops.HISTORY, {"id": last.code}, last.auditor))["history"][-1]["position"]
     office = token(Role.STREET_OFFICE, f"{d}001")
     data = await gql.call("{ communities { totalCount edges { node { code } } } }", tok=office,
-                          headers={"X-Consistent-After": "0"})
+                          headers={"X-Consistent-After": str(position)})
     assert [e["node"]["code"] for e in data["communities"]["edges"]] == [f"{d}001001", f"{d}001002", f"{d}001003"]
     assert await gql.code('query($s: String) { communities(scope: $s) { totalCount } }', {"s": d}, office) == "FORBIDDEN"
 

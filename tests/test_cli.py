@@ -28,3 +28,24 @@ async def test_events_export_and_history(gql: Client, server: Server) -> None:
     assert [e["type"] for e in history] == ["TaskDelegated", "TaskAccepted"]
     assert history[1]["actor"]["role"] == "COMMITTEE"
     assert server.cli("history", "00000000-0000-0000-0000-000000000000", check=False).returncode == 1
+
+
+async def test_events_tail_follows_the_log_live(gql: Client, server: Server) -> None:
+    import asyncio
+    import subprocess
+    import sys
+
+    from tests.harness import ROOT
+    c = await ops.community(gql)
+    after = (await ops.delegate(gql, c))["receipt"]["position"]
+    tail = subprocess.Popen([sys.executable, "-m", "backend", "events", "tail", "--after", str(after)],
+                            env=server.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        await asyncio.sleep(1.5)
+        live = (await ops.delegate(gql, c))["receipt"]["position"]
+        line = await asyncio.wait_for(asyncio.to_thread(tail.stdout.readline), 20)
+        event = json.loads(line)
+        assert event["position"] == live and event["type"] == "TaskDelegated"
+    finally:
+        tail.kill()
+        tail.wait()

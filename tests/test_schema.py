@@ -48,12 +48,13 @@ async def test_served_sdl_over_http_is_the_exported_one(gql: Client) -> None:
 async def test_federation_entities_resolve_by_key(gql: Client) -> None:
     from tests import ops
     c = await ops.community(gql)
-    task = (await ops.delegate(gql, c))["task"]
+    delegated = await ops.delegate(gql, c)
+    task = delegated["task"]
     data = await gql.call(
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on Community { code name }"
         " ... on Task { id status } } }",
         {"r": [{"__typename": "Community", "code": c.code}, {"__typename": "Task", "id": task["id"]}]},
-        token(Role.ADMIN, ""), headers={"X-Consistent-After": str(0)})
+        token(Role.ADMIN, ""), headers={"X-Consistent-After": str(delegated["receipt"]["position"])})
     assert data["_entities"][0] == {"code": c.code, "name": "长江路社区"}
     assert data["_entities"][1]["id"] == task["id"]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
 
 from backend.api import resolvers as r
 from backend.api import types as t
@@ -205,6 +206,7 @@ class Subscription:
 def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, subscription=Subscription,
+        config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
         extensions=[ErrorCodes, lambda: QueryDepthLimiter(max_depth=max_depth),
                     lambda: MaxAliasesLimiter(max_alias_count=30)],
     )

@@ -18,8 +18,8 @@ def _position(value: Any) -> int:
     return value
 
 
-Position = strawberry.scalar(
-    NewType("Position", int),
+Position = NewType("Position", int)
+POSITION_SCALAR = strawberry.scalar(
     name="Position",
     description="A place in the one global, ordered log: a non-negative 64-bit integer, sent as a JSON number.",
     serialize=int,
