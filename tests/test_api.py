@@ -281,3 +281,11 @@ async def test_health_and_readiness(server) -> None:
         assert (await http.get(base + "/healthz")).json() == {"status": "ok"}
         ready = (await http.get(base + "/readyz")).json()
         assert ready["database"] == "ok" and ready["lag"] >= 0
+
+
+async def test_a_malformed_delegation_is_not_recorded_as_a_refusal(gql: Client) -> None:
+    c = await ops.community(gql)
+    assert await gql.code(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "  ", "fromDepartment": "d"}},
+                          c.department) == "INVALID_INPUT"
+    history = (await gql.call(ops.EVENT_LOG, {"first": 1000, "types": ["TaskDelegationRefused"]}, c.auditor))
+    assert history["eventLog"] == []  # a fresh district: nothing refused, nothing recorded

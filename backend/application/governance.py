@@ -107,6 +107,8 @@ class Gongzhi(Application[UUID]):
                       duty_item_code: str | None = None, agreement_id: str | None = None,
                       due_at: datetime | None = None) -> tuple[Task, Receipt]:
         authorize(by.actor, Action.DELEGATE_TASK, values.division_code(community_code))
+        title, from_department = values.text(title, "title"), values.text(from_department, "fromDepartment", 200)
+        due_at = values.aware(due_at, "dueAt") if due_at else None
         community = self.community(community_code)
         agreement_uuid = values.uuid(agreement_id, "agreementId") if agreement_id else None
         agreement = None
