@@ -32,6 +32,7 @@ async def test_events_export_and_history(gql: Client, server: Server) -> None:
 
 async def test_events_tail_follows_the_log_live(gql: Client, server: Server) -> None:
     import asyncio
+    import signal
     import subprocess
     import sys
 
@@ -47,5 +48,5 @@ async def test_events_tail_follows_the_log_live(gql: Client, server: Server) -> 
         event = json.loads(line)
         assert event["position"] == live and event["type"] == "TaskDelegated"
     finally:
-        tail.kill()
-        tail.wait()
+        tail.send_signal(signal.SIGINT)  # Ctrl-C: it exits cleanly (and lets go of an embedded server)
+        assert tail.wait(30) == 0

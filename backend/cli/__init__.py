@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -56,6 +57,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
             console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
                           soft_wrap=True)
 
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
+    # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level="info")
 
 
