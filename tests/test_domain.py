@@ -62,14 +62,14 @@ def test_funding_is_normalized_to_fen() -> None:
 
 def test_delegation_basis_duty_list_agreement_or_nothing() -> None:
     c = community()
-    agreement = ServiceAgreement.sign(CODE, "住建局", "加装电梯", "100", NOW + timedelta(days=1), NOW, OFFICE)
+    agreement = ServiceAgreement.sign(CODE, "住建局", "加装电梯", "100", NOW + timedelta(days=1), OFFICE)
     assert basis_for(c, "AG-01", None, NOW)[0] is TaskBasis.DUTY_LIST
     assert basis_for(c, "ZZ-99", None, NOW)[0] is None
     assert basis_for(c, None, None, NOW)[0] is None
     assert basis_for(c, None, agreement, NOW)[0] is TaskBasis.SERVICE_AGREEMENT
     assert basis_for(c, "ZZ-99", agreement, NOW)[0] is TaskBasis.SERVICE_AGREEMENT
     assert basis_for(c, None, agreement, NOW + timedelta(days=2))[0] is None  # expired
-    other = ServiceAgreement.sign("320102001002", "住建局", "x", "100", NOW + timedelta(days=1), NOW, OFFICE)
+    other = ServiceAgreement.sign("320102001002", "住建局", "x", "100", NOW + timedelta(days=1), OFFICE)
     assert basis_for(c, None, other, NOW)[0] is None
 
 
@@ -95,7 +95,7 @@ def test_decline_needs_a_reason() -> None:
 
 def test_campaign_closes_and_checks_targets() -> None:
     campaign = EvaluationCampaign.open(CODE, "评议", [{"id": "t1", "name": "街道", "kind": "GOVERNMENT_DEPARTMENT"}],
-                                       NOW + timedelta(hours=1), NOW, COMMITTEE)
+                                       NOW + timedelta(hours=1), COMMITTEE)
     resident = Stamp(Actor("r1", Role.RESIDENT, CODE), "r")
     ballot = EvaluationBallot.cast(campaign, "t1", Satisfaction.SATISFIED, None, NOW, resident)
     assert ballot.id == values.ballot_id(campaign.id, "t1", "r1")
@@ -104,7 +104,7 @@ def test_campaign_closes_and_checks_targets() -> None:
     with pytest.raises(CampaignClosed):
         EvaluationBallot.cast(campaign, "t1", Satisfaction.SATISFIED, None, NOW + timedelta(hours=2), resident)
     with pytest.raises(InvalidInput):
-        EvaluationCampaign.open(CODE, "评议", [], NOW + timedelta(hours=1), NOW, COMMITTEE)
+        EvaluationCampaign.open(CODE, "评议", [], NOW + timedelta(hours=1), COMMITTEE)
 
 
 def test_scope_is_a_prefix_and_narrowing_never_widens() -> None:

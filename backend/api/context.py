@@ -35,7 +35,10 @@ class Context:
         if header or not isinstance(self.request, WebSocket):
             return header
         params = self.connection_params or {}
-        return params.get("Authorization") or params.get("authorization")
+        value = params.get("Authorization") or params.get("authorization")
+        if isinstance(value, str) and " " not in value.strip():
+            value = f"Bearer {value.strip()}"  # a bare token in connection_init is taken as a bearer token
+        return value
 
     @property
     def stamp(self) -> Stamp:

@@ -99,7 +99,7 @@ class Gongzhi(Application[UUID]):
                                funding_yuan: str, valid_until: datetime) -> tuple[ServiceAgreement, Receipt]:
         authorize(by.actor, Action.SIGN_SERVICE_AGREEMENT, values.division_code(community_code))
         self.community(community_code)
-        agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, now(), by)
+        agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by)
         return agreement, self._commit_change(agreement)
 
     # -- tasks (P1, P2) -----------------------------------------------------------------
@@ -175,7 +175,7 @@ class Gongzhi(Application[UUID]):
                                  closes_at: datetime) -> tuple[EvaluationCampaign, Receipt]:
         authorize(by.actor, Action.OPEN_EVALUATION_CAMPAIGN, values.division_code(community_code))
         self.community(community_code)
-        campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, now(), by)
+        campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, by)
         return campaign, self._commit_change(campaign)
 
     def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,

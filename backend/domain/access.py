@@ -57,7 +57,7 @@ GOVERNMENT = {R.STREET_OFFICE, R.DEPARTMENT}
 #: The permission table. The README prints it; tests go through it role by role.
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REGISTER_COMMUNITY: frozenset({R.STREET_OFFICE, R.ADMIN}),
-    Action.PUBLISH_DUTY_LIST: frozenset({R.STREET_OFFICE, R.ADMIN}),
+    Action.PUBLISH_DUTY_LIST: frozenset(GOVERNMENT | {R.ADMIN}),
     Action.SIGN_SERVICE_AGREEMENT: frozenset(GOVERNMENT),
     Action.DELEGATE_TASK: frozenset(GOVERNMENT),
     Action.DECIDE_TASK: frozenset({R.COMMITTEE}),

@@ -6,7 +6,6 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from backend.domain import values
-from backend.domain.errors import InvalidInput
 from backend.domain.stamp import Stamp
 
 
@@ -24,9 +23,8 @@ class ServiceAgreement(Aggregate):
 
     @classmethod
     def sign(cls, community_code: str, department: str, scope: str, funding_yuan: str,
-             valid_until: datetime, now: datetime, by: Stamp) -> "ServiceAgreement":
-        if values.aware(valid_until, "validUntil") <= now:
-            raise InvalidInput("validUntil must be in the future", field="validUntil")
+             valid_until: datetime, by: Stamp) -> "ServiceAgreement":
+        values.aware(valid_until, "validUntil")  # an expired agreement may be recorded; it carries no task
         return cls(
             department=values.text(department, "department", 200),
             scope=values.text(scope, "scope", 1000),
