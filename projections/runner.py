@@ -9,17 +9,15 @@ It wakes on the log's NOTIFY and catches up from its tracked position at start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 
 import asyncpg
-import structlog
 
-from backend.application.log import NOTIFY_CHANNEL, EventLog
+from backend.application.follower import LogFollower
+from backend.application.log import EventLog
 from projections.base import Projection
 from projections.migrations import migrate
 
-log = structlog.get_logger("gongzhi.projections")
 BATCH = 500
 
 
@@ -31,9 +29,7 @@ class ProjectionRunner:
         self.names = [p.name for p in self.projections]
         self.position = 0  # every projection has processed the log up to here
         self._advanced = asyncio.Condition()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._follower = LogFollower(pool, "projection-runner", self.catch_up)
 
     async def migrate(self) -> list[str]:
         async with self.pool.acquire() as conn:
@@ -81,7 +77,7 @@ class ProjectionRunner:
         """Wait until every read model has processed `position`; False on timeout."""
         if self.position >= position:
             return True
-        self._wake.set()
+        self._follower.poke()
         try:
             async with asyncio.timeout(timeout):
                 async with self._advanced:
@@ -92,38 +88,11 @@ class ProjectionRunner:
 
     # -- following the log ----------------------------------------------------------------
     async def start(self) -> None:
-        self._listener = await self.pool.acquire()
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         await self.catch_up()
-        self._task = asyncio.create_task(self._follow(), name="projection-runner")
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def _follow(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(1.0):  # a missed NOTIFY costs at most a second
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.catch_up()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep following; the batch rolled back
-                log.exception("projection batch failed; retrying")
-                await asyncio.sleep(1.0)
+        await self._follower.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self.pool.release(self._listener)
-            self._listener = None
+        await self._follower.stop()
 
     # -- operations ---------------------------------------------------------------------------
     async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:

@@ -2,7 +2,6 @@
 keeps its data across restarts, and stops it when the server stops."""
 from __future__ import annotations
 
-
 from tests import ops
 from tests.harness import Client, Server, server_env
 

@@ -7,16 +7,14 @@ and no duplicate at the switch, because both come from the same ordered log.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
 import asyncpg
-import structlog
 
-from backend.application.log import NOTIFY_CHANNEL, EventLog, LoggedEvent
+from backend.application.follower import LogFollower
+from backend.application.log import EventLog, LoggedEvent
 
-log = structlog.get_logger("gongzhi.feed")
 BATCH = 500
 
 
@@ -29,37 +27,22 @@ class LiveFeed:
         self._buffer: deque[LoggedEvent] = deque()
         self._buffer_size = buffer_size
         self._changed = asyncio.Condition()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._listener: asyncpg.Connection | None = None
+        self._follower = LogFollower(pool, "live-feed", self._read_new)
 
     async def start(self) -> None:
-        self._listener = await self.pool.acquire()
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         self.head = self.floor = await self.events.head()
-        self._task = asyncio.create_task(self._follow(), name="live-feed")
+        await self._follower.start()
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+    async def stop(self) -> None:
+        await self._follower.stop()
 
-    async def _follow(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                while batch := await self.events.read(self.head, BATCH):
-                    self._extend(batch)
-                    async with self._changed:
-                        self._changed.notify_all()
-                    if len(batch) < BATCH:
-                        break
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep following
-                log.exception("live feed read failed; retrying")
-                await asyncio.sleep(1.0)
+    async def _read_new(self) -> None:
+        while batch := await self.events.read(self.head, BATCH):
+            self._extend(batch)
+            async with self._changed:
+                self._changed.notify_all()
+            if len(batch) < BATCH:
+                break
 
     def _extend(self, batch: list[LoggedEvent]) -> None:
         self._buffer.extend(batch)
@@ -75,17 +58,6 @@ class LiveFeed:
             newer.append(event)
         newer.reverse()
         return newer
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self.pool.release(self._listener)
-            self._listener = None
 
     async def follow(self, after: int, wanted: Callable[[LoggedEvent], bool]) -> AsyncIterator[LoggedEvent]:
         """Every wanted event after `after`, in log order, then live ones as they come."""

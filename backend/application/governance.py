@@ -23,7 +23,7 @@ from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, 
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
 from backend.domain.stamp import Stamp
-from backend.domain.task import DelegationRefusal, Task, TaskBasis, basis_for
+from backend.domain.task import DelegationRefusal, Task, basis_for
 
 A = TypeVar("A", bound=Aggregate)
 
