@@ -16,7 +16,7 @@ from projections import ALL
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger("gongzhi")
-POOL_SIZE = 8
+READ_POOL_SIZE = 12  # asyncpg connections for reads, projections and the feed
 
 
 @dataclass
@@ -50,15 +50,15 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True)
     """Start everything; with follow=False the projections and feed do not run live (CLI use)."""
     settings = settings or config.load()
     url = await asyncio.to_thread(database_url, settings)
-    app = await asyncio.to_thread(Gongzhi, database.eventsourcing_env(url, POOL_SIZE))
-    pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=POOL_SIZE + 4)
+    app = await asyncio.to_thread(Gongzhi, database.eventsourcing_env(url, settings.pool_size))
+    pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=READ_POOL_SIZE)
     events = EventLog(pool, app.mapper)
     runner = ProjectionRunner(pool, events, ALL)
     applied = await runner.migrate()
     if applied:
         log.info("read-model migrations applied", migrations=applied)
     feed = LiveFeed(pool, events)
-    platform = Platform(settings, url, app, pool, events, runner, feed, Commands(POOL_SIZE * 2))
+    platform = Platform(settings, url, app, pool, events, runner, feed, Commands(settings.pool_size * 2))
     if follow:
         await runner.start()
         await feed.start()

@@ -17,6 +17,7 @@ class Settings:
     consistency_wait_s: float = 5.0
     max_page_size: int = 200
     max_query_depth: int = 10
+    pool_size: int = 8  # eventsourcing's psycopg pool (it may grow to 2x, one per command thread)
 
     @property
     def embedded(self) -> bool:
@@ -29,6 +30,7 @@ def load() -> Settings:
         database_url=os.environ.get("GONGZHI_DATABASE_URL") or None,
         data_dir=data_dir,
         secret=os.environ.get("GONGZHI_SECRET") or _secret_in(data_dir),
+        pool_size=int(os.environ.get("GONGZHI_POOL_SIZE") or 8),
     )
 
 

@@ -45,7 +45,7 @@ def eventsourcing_env(url: str, pool_size: int = 8) -> dict[str, str]:
         "POSTGRES_USER": params.get("user") or "postgres",
         "POSTGRES_PASSWORD": params.get("password") or "",
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_CONNECT_TIMEOUT": "30",
         "POSTGRES_PRE_PING": "y",
     }

@@ -162,6 +162,14 @@ def history(entity_id: str) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def bench(quick: bool = typer.Option(False, "--quick", help="Smaller loads; under 5 minutes."),
+          json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON.")) -> None:
+    """Measure every hot path against its physical baseline (starts its own database and server)."""
+    from bench.run import run as run_bench
+    run_bench(quick, json_file)
+
+
 @schema_app.command("export")
 def schema_export(directory: Path = typer.Option(Path("schema"), help="Where schema.graphql and events/ go.")) -> None:
     """Write the served SDL and the event catalog (the tests check both against the code)."""

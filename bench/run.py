@@ -1,0 +1,529 @@
+"""`gongzhi bench`: starts its own database and server, loads data through the real commands,
+and measures each hot path beside its physical baseline in the same run."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform as host
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import psutil
+import websockets
+from psycopg.conninfo import make_conninfo
+from rich.console import Console
+from rich.table import Table
+
+from backend import bootstrap, config, database
+from backend.api.auth import issue
+from backend.application.log import EVENTS_TABLE
+from backend.domain.access import Actor, Role
+from backend.domain.stamp import Stamp
+
+console = Console(stderr=True)
+SECRET = "bench-secret-" + "b" * 40
+DISTRICT = "330106"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Sizes:
+    seconds: float  # how long each throughput phase runs
+    query_rows: int
+    rebuild_events: int
+    subscribers: int
+    growth_events: int
+    fanout_mutations: int
+
+    @classmethod
+    def pick(cls, quick: bool) -> "Sizes":
+        if quick:
+            return cls(seconds=5, query_rows=5_000, rebuild_events=20_000, subscribers=200, growth_events=50_000,
+                       fanout_mutations=20)
+        return cls(seconds=20, query_rows=5_000, rebuild_events=200_000, subscribers=1_000,
+                   growth_events=1_000_000, fanout_mutations=50)
+
+
+def percentile(samples: list[float], p: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def stamp(role: Role, scope: str, actor: str = "bench") -> Stamp:
+    return Stamp(Actor(actor, role, scope), "bench")
+
+
+# -- the database and the server -------------------------------------------------------------
+@asynccontextmanager
+async def fresh_database(work: Path):
+    base = os.environ.get("GONGZHI_DATABASE_URL") or database.embedded_url(work)
+    name = f"gongzhi_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(**database.asyncpg_dsn(base))
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    try:
+        yield make_conninfo(base, dbname=name)
+    finally:
+        conn = await asyncpg.connect(**database.asyncpg_dsn(base))
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+class Process:
+    def __init__(self, args: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.port = port
+        self.proc = subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=log.open("ab"),
+                                     stderr=subprocess.STDOUT)
+
+    async def ready(self, path: str = "/healthz") -> None:
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                if self.proc.poll() is not None:
+                    raise RuntimeError("a benchmark server exited; see its log")
+                try:
+                    await http.get(f"http://127.0.0.1:{self.port}{path}", timeout=1)
+                    return
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.2)
+        raise RuntimeError("a benchmark server did not start")
+
+    @property
+    def rss_mb(self) -> float:
+        return psutil.Process(self.proc.pid).memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(url: str, work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
+    env.update(GONGZHI_DATABASE_URL=url, GONGZHI_SECRET=SECRET, GONGZHI_DATA_DIR=str(work),
+               GONGZHI_LOG_LEVEL="WARNING")
+    return env
+
+
+# -- loading through the real commands -------------------------------------------------------
+async def register_communities(p: bootstrap.Platform, count: int) -> list[str]:
+    office = stamp(Role.ADMIN, "")
+    codes = [f"{DISTRICT}{street:03d}{n:03d}" for street in range(1, 5) for n in range(1, count // 4 + 2)][:count]
+    items = [{"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"}]
+    for code in codes:
+        await p.commands.run(p.app.register_community, office, code, f"社区{code[-3:]}", "URBAN")
+        await p.commands.run(p.app.publish_duty_list, office, code, items)
+    return codes
+
+
+async def load(p: bootstrap.Platform, codes: list[str], events: int, writers: int = 32,
+               label: str = "loading") -> None:
+    """Append `events` ActivityHeld events through the application's commands."""
+    remaining = [events]
+    now = datetime.now(timezone.utc)
+
+    async def writer(n: int) -> None:
+        code = codes[n % len(codes)]
+        by = stamp(Role.COMMITTEE, code, f"committee-{code}")
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            await p.commands.run(p.app.record_activity, by, code, "志愿服务", None, now, 10,
+                                 [{"volunteer_id": "v1", "hours": 1.0}])
+
+    started = time.perf_counter()
+    task = asyncio.gather(*(writer(n) for n in range(writers)))
+    while not task.done():
+        await asyncio.sleep(5)
+        if not task.done():
+            done = events - max(remaining[0], 0)
+            console.print(f"  {label}: {done}/{events} events ({done / (time.perf_counter() - started):.0f}/s)")
+    await task
+
+
+# -- append --------------------------------------------------------------------------------------
+async def bench_append(p: bootstrap.Platform, codes: list[str], seconds: float, writers: int = 32,
+                       baseline: bool = True) -> dict[str, Any]:
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+    now = datetime.now(timezone.utc)
+
+    async def writer(n: int) -> None:
+        code = codes[n % len(codes)]
+        by = stamp(Role.COMMITTEE, code, f"committee-{code}")
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            await p.commands.run(p.app.record_activity, by, code, "议事协商", None, now, 5, [])
+            latencies.append(time.perf_counter() - t0)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(n) for n in range(writers)))
+    elapsed = time.perf_counter() - started
+    events_per_s = len(latencies) / elapsed
+    if not baseline:
+        return {"events_per_s": round(events_per_s, 1), "p50_ms": ms(percentile(latencies, 50)),
+                "p99_ms": ms(percentile(latencies, 99))}
+    raw = await raw_inserts(p, seconds, writers)
+    return {"events_per_s": round(events_per_s, 1), "p50_ms": ms(percentile(latencies, 50)),
+            "p99_ms": ms(percentile(latencies, 99)), "raw_insert_per_s": round(raw, 1),
+            "ratio": round(events_per_s / raw, 3), "writers": writers, "events": len(latencies)}
+
+
+async def raw_inserts(p: bootstrap.Platform, seconds: float, writers: int) -> float:
+    """The same rows (a stored event's columns and a typical state) inserted by 32 asyncpg
+    connections, one committed INSERT each, into a table shaped like the events table."""
+    async with p.pool.acquire() as conn:
+        state = await conn.fetchval(f"SELECT state FROM {EVENTS_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        topic = await conn.fetchval(f"SELECT topic FROM {EVENTS_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        await conn.execute("DROP TABLE IF EXISTS bench_raw_events")
+        await conn.execute("CREATE TABLE bench_raw_events (originator_id uuid NOT NULL, originator_version bigint"
+                           " NOT NULL, topic text, state bytea, notification_id bigserial,"
+                           " PRIMARY KEY (originator_id, originator_version))")
+        await conn.execute("CREATE UNIQUE INDEX ON bench_raw_events (notification_id)")
+    count = [0]
+    stop_at = time.perf_counter() + seconds
+
+    async def writer() -> None:
+        conn = await asyncpg.connect(**database.asyncpg_dsn(p.database_url))
+        try:
+            while time.perf_counter() < stop_at:
+                await conn.execute("INSERT INTO bench_raw_events (originator_id, originator_version, topic, state)"
+                                   " VALUES ($1, 1, $2, $3)", uuid.uuid4(), topic, state)
+                count[0] += 1
+        finally:
+            await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    elapsed = time.perf_counter() - started
+    async with p.pool.acquire() as conn:
+        await conn.execute("DROP TABLE bench_raw_events")
+    return count[0] / elapsed
+
+
+# -- commands over HTTP ---------------------------------------------------------------------------
+DELEGATE = ("mutation($i: DelegateTaskInput!) { delegateTask(input: $i) { task { id version } "
+            "receipt { position } } }")
+ACCEPT = "mutation($id: ID!) { acceptTask(id: $id) { task { id version } receipt { position } } }"
+ACTIVITY = "mutation($i: RecordActivityInput!) { recordActivity(input: $i) { receipt { position } } }"
+CAST = "mutation($i: CastEvaluationInput!) { castEvaluation(input: $i) { position } }"
+OPEN = ("mutation($i: OpenEvaluationCampaignInput!) { openEvaluationCampaign(input: $i) { campaign { id } "
+        "receipt { position } } }")
+
+
+async def bench_command_http(url: str, codes: list[str], seconds: float, clients: int = 64) -> dict[str, Any]:
+    tokens = {code: {"dept": issue(SECRET, "dept", Role.DEPARTMENT, DISTRICT),
+                     "committee": issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)} for code in codes}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        async def call(query: str, variables: dict, tok: str) -> dict:
+            response = await http.post(url, json={"query": query, "variables": variables},
+                                       headers={"Authorization": f"Bearer {tok}"})
+            body = response.json()
+            if body.get("errors"):
+                raise RuntimeError(body["errors"])
+            return body["data"]
+
+        campaigns = {}
+        for code in codes:
+            data = await call(OPEN, {"i": {"communityCode": code, "title": "评议", "targets": [
+                {"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}],
+                "closesAt": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()}},
+                tokens[code]["committee"])
+            campaigns[code] = data["openEvaluationCampaign"]["campaign"]["id"]
+        latencies: list[float] = []
+        stop_at = time.perf_counter() + seconds
+
+        async def client(n: int) -> None:
+            rng = random.Random(n)
+            code = codes[n % len(codes)]
+            tok = tokens[code]
+            ballots = 0
+            while time.perf_counter() < stop_at:
+                kind = rng.randrange(4)
+                t0 = time.perf_counter()
+                if kind == 0:
+                    await call(DELEGATE, {"i": {"communityCode": code, "title": "人口普查", "fromDepartment": "统计局",
+                                                "dutyItemCode": "AG-01"}}, tok["dept"])
+                elif kind == 1:
+                    task = await call(DELEGATE, {"i": {"communityCode": code, "title": "人口普查",
+                                                       "fromDepartment": "统计局", "dutyItemCode": "AG-01"}},
+                                      tok["dept"])
+                    latencies.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    await call(ACCEPT, {"id": task["delegateTask"]["task"]["id"]}, tok["committee"])
+                elif kind == 2:
+                    await call(ACTIVITY, {"i": {"communityCode": code, "title": "活动", "participants": 3,
+                                                "heldAt": datetime.now(timezone.utc).isoformat()}}, tok["committee"])
+                else:
+                    ballots += 1
+                    resident = issue(SECRET, f"r-{n}-{ballots}", Role.RESIDENT, code)
+                    await call(CAST, {"i": {"campaignId": campaigns[code], "targetId": "office",
+                                            "satisfaction": "SATISFIED"}}, resident)
+                latencies.append(time.perf_counter() - t0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n) for n in range(clients)))
+        elapsed = time.perf_counter() - started
+    return {"commands_per_s": round(len(latencies) / elapsed, 1), "p50_ms": ms(percentile(latencies, 50)),
+            "p99_ms": ms(percentile(latencies, 99)), "clients": clients, "commands": len(latencies)}
+
+
+# -- queries ---------------------------------------------------------------------------------------
+TASKS_QUERY = ("query($scope: String) { tasks(scope: $scope, first: 50) { totalCount edges { cursor node { id "
+               "communityCode title fromDepartment basis dutyItemCode agreementId status delegatedAt dueAt version } }"
+               " pageInfo { hasNextPage endCursor } } }")
+
+
+async def rps(url: str, headers: dict, body: dict, seconds: float, clients: int) -> float:
+    count = [0]
+    stop_at = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=clients)) as http:
+        async def client() -> None:
+            while time.perf_counter() < stop_at:
+                response = await http.post(url, json=body, headers=headers)
+                assert response.status_code == 200
+                count[0] += 1
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return count[0] / (time.perf_counter() - started)
+
+
+async def single_client_latency(url: str, headers: dict, body: dict, requests: int = 300) -> list[float]:
+    samples = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            response = await http.post(url, json=body, headers=headers)
+            samples.append(time.perf_counter() - t0)
+            assert response.status_code == 200 and "errors" not in response.json(), response.text
+    return samples
+
+
+async def bench_query(url: str, bare_url: str, scope: str, seconds: float) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {issue(SECRET, 'auditor', Role.AUDITOR, DISTRICT)}"}
+    body = {"query": TASKS_QUERY, "variables": {"scope": scope}}
+    async with httpx.AsyncClient() as http:
+        ours = (await http.post(url, json=body, headers=headers)).json()
+        bare = (await http.post(bare_url, json=body)).json()
+    if ours != bare:
+        raise RuntimeError("the bare route does not return the same JSON as the GraphQL query")
+    await single_client_latency(url, headers, body, 30)  # warm up
+    latencies = await single_client_latency(url, headers, body)
+    ours_rps = await rps(url, headers, body, seconds, 16)
+    bare_rps = await rps(bare_url, {}, body, seconds, 16)
+    return {"rps": round(ours_rps, 1), "p50_ms": ms(percentile(latencies, 50)),
+            "p99_ms": ms(percentile(latencies, 99)), "bare_rps": round(bare_rps, 1),
+            "ratio": round(ours_rps / bare_rps, 3), "clients": 16, "rows": ours["data"]["tasks"]["totalCount"]}
+
+
+# -- rebuild ----------------------------------------------------------------------------------------
+async def bench_rebuild(p: bootstrap.Platform) -> dict[str, Any]:
+    started = time.perf_counter()
+    events = await p.projections.rebuild()
+    elapsed = time.perf_counter() - started
+    t0 = time.perf_counter()
+    rows = 0
+    async with p.pool.acquire() as conn, conn.transaction():
+        async for _ in conn.cursor(f"SELECT notification_id, originator_id, originator_version, topic, state"
+                                   f" FROM {EVENTS_TABLE} ORDER BY notification_id", prefetch=1000):
+            rows += 1
+    scan = rows / (time.perf_counter() - t0)
+    return {"events_per_s": round(events / elapsed, 1), "raw_scan_rows_per_s": round(scan, 1),
+            "ratio": round(events / elapsed / scan, 4), "events": events}
+
+
+# -- fan-out -----------------------------------------------------------------------------------------
+SUBSCRIBE = "subscription($after: Position) { events(after: $after) { position type } }"
+
+
+async def bench_fanout(url: str, server: Process, code: str, subscribers: int, mutations: int) -> dict[str, Any]:
+    ws_url = url.replace("http://", "ws://")
+    auditor = issue(SECRET, "integrator", Role.INTEGRATOR, "")
+    committee = issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)
+    async with httpx.AsyncClient(timeout=60) as http:
+        head = (await http.post(url, json={"query": "{ eventLog(after: 0, first: 0) { position } }"},
+                                headers={"Authorization": f"Bearer {auditor}"})).json()
+        del head
+        last = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
+            "communityCode": code, "title": "起点", "participants": 1,
+            "heldAt": datetime.now(timezone.utc).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
+        after = last.json()["data"]["recordActivity"]["receipt"]["position"]
+    arrivals: dict[int, list[float]] = {}
+    peak = [server.rss_mb]
+    sockets = []
+    for _ in range(subscribers):
+        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None)
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {auditor}"}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": SUBSCRIBE, "variables": {"after": after}}}))
+        sockets.append(ws)
+
+    async def reader(ws: websockets.ClientConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message.get("type") == "next":
+                arrivals.setdefault(message["payload"]["data"]["events"]["position"], []).append(time.perf_counter())
+
+    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
+    committed: dict[int, float] = {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for _ in range(mutations):
+            response = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
+                "communityCode": code, "title": "扇出", "participants": 1,
+                "heldAt": datetime.now(timezone.utc).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
+            committed[response.json()["data"]["recordActivity"]["receipt"]["position"]] = time.perf_counter()
+            peak.append(server.rss_mb)
+            await asyncio.sleep(0.1)
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline and any(len(arrivals.get(pos, [])) < subscribers for pos in committed):
+        peak.append(server.rss_mb)
+        await asyncio.sleep(0.2)
+    for task in readers:
+        task.cancel()
+    for ws in sockets:
+        await ws.close()
+    delays = [max(arrivals.get(pos, [deadline])) - t for pos, t in committed.items()]
+    delivered = sum(len(arrivals.get(pos, [])) for pos in committed)
+    return {"subscribers": subscribers, "p50_ms": ms(percentile(delays, 50)), "p99_ms": ms(percentile(delays, 99)),
+            "peak_rss_mb": round(max(peak), 1), "mutations": mutations,
+            "delivered": delivered, "expected": mutations * subscribers}
+
+
+# -- growth ------------------------------------------------------------------------------------------
+async def query_p50(url: str, scope: str) -> float:
+    headers = {"Authorization": f"Bearer {issue(SECRET, 'auditor', Role.AUDITOR, DISTRICT)}"}
+    samples = await single_client_latency(url, headers, {"query": TASKS_QUERY, "variables": {"scope": scope}}, 200)
+    return ms(percentile(samples, 50))
+
+
+# -- the run -----------------------------------------------------------------------------------------
+async def main(quick: bool, json_path: Path | None) -> dict[str, Any]:
+    sizes = Sizes.pick(quick)
+    results: dict[str, Any] = {"quick": quick, "machine": {"cpus": os.cpu_count(), "python": host.python_version(),
+                                                          "platform": host.platform()}}
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
+        work = Path(tmp)
+        async with fresh_database(work) as url:
+            settings = replace(config.Settings(database_url=url, data_dir=work, secret=SECRET), pool_size=16)
+            p = await bootstrap.start(settings, follow=False)
+            server = bare = None
+            try:
+                console.print("[bold]setup[/bold]: communities, and the query table through the commands")
+                codes = await register_communities(p, 32)
+                query_scope = codes[0]
+                dept = stamp(Role.DEPARTMENT, DISTRICT)
+                remaining = [sizes.query_rows]
+
+                async def delegator() -> None:
+                    while remaining[0] > 0:
+                        remaining[0] -= 1
+                        await p.commands.run(p.app.delegate_task, dept, query_scope, "人口普查入户登记", "区统计局", "AG-01")
+                await asyncio.gather(*(delegator() for _ in range(16)))
+
+                console.print("[bold]append[/bold]")
+                results["append"] = await bench_append(p, codes, sizes.seconds)
+                small_append = results["append"]["events_per_s"]
+
+                port, bare_port = free_port(), free_port()
+                env = env_for(url, work)
+                server = Process(["-m", "backend", "serve", "--port", str(port)], env, port, work / "server.log")
+                await server.ready("/readyz")
+                bare = Process(["-m", "bench.bare", str(bare_port)], env, bare_port, work / "bare.log")
+                await bare.ready()
+                gql = f"http://127.0.0.1:{port}/graphql"
+                await wait_projected(p)
+
+                console.print("[bold]query[/bold]")
+                results["query"] = await bench_query(gql, f"http://127.0.0.1:{bare_port}/graphql", query_scope,
+                                                     sizes.seconds)
+                small_query_p50 = results["query"]["p50_ms"]
+
+                console.print("[bold]command_http[/bold]")
+                results["command_http"] = await bench_command_http(gql, codes, sizes.seconds)
+
+                console.print("[bold]fanout[/bold]")
+                results["fanout"] = await bench_fanout(gql, server, codes[1], sizes.subscribers,
+                                                       sizes.fanout_mutations)
+
+                console.print("[bold]rebuild[/bold]")
+                have = await stored(p)
+                if have < sizes.rebuild_events:
+                    await load(p, codes, sizes.rebuild_events - have)
+                await wait_projected(p)
+                results["rebuild"] = await bench_rebuild(p)
+
+                console.print("[bold]growth[/bold]")
+                have = await stored(p)
+                if have < sizes.growth_events:
+                    await load(p, codes, sizes.growth_events - have, label="growing")
+                await wait_projected(p)
+                big_append = await bench_append(p, codes, sizes.seconds, baseline=False)
+                results["growth"] = {
+                    "events": await stored(p), "append_events_per_s": big_append["events_per_s"],
+                    "query_p50_ms": await query_p50(gql, query_scope),
+                    "small_append_events_per_s": small_append, "small_query_p50_ms": small_query_p50,
+                    "note": "--quick: a smaller store than the 1,000,000 events of a full run" if quick else "",
+                }
+            finally:
+                for process in (server, bare):
+                    if process is not None:
+                        process.stop()
+                await p.stop()
+    show(results)
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
+
+
+async def stored(p: bootstrap.Platform) -> int:
+    return await p.pool.fetchval(f"SELECT count(*) FROM {EVENTS_TABLE}")
+
+
+async def wait_projected(p: bootstrap.Platform) -> None:
+    """Wait until the read models (kept by the server's runner) have caught up with the log."""
+    head = await p.events.head()
+    for _ in range(6000):
+        low = await p.pool.fetchval("SELECT min(position) FROM projection_tracking")
+        if low >= head:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("projections did not catch up")
+
+
+def show(results: dict[str, Any]) -> None:
+    table = Table("measure", "figures", title=f"gongzhi bench{' --quick' if results['quick'] else ''}")
+    for key in ("append", "command_http", "query", "rebuild", "fanout", "growth"):
+        if key in results:
+            table.add_row(key, ", ".join(f"{k}={v}" for k, v in results[key].items() if v != ""))
+    Console().print(table)
+
+
+def run(quick: bool = False, json_path: Path | None = None) -> dict[str, Any]:
+    import logging
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return asyncio.run(main(quick, json_path))
