@@ -75,3 +75,19 @@ async def test_many_residents_at_once_all_count(gql: Client) -> None:
                               {"id": campaign["id"]}, c.committee,
                               headers={"X-Consistent-After": str(max(positions))}))["evaluationResults"]
     assert results == [{"total": RACERS, "dissatisfied": RACERS}]
+
+
+async def test_a_conflict_does_not_sink_the_saves_committed_beside_it(gql: Client) -> None:
+    c = await ops.community(gql)
+    campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
+        "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
+        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}},
+        c.committee))["openEvaluationCampaign"]["campaign"]
+    variables = {"input": {"campaignId": campaign["id"], "targetId": "office", "satisfaction": "SATISFIED"}}
+    calls = [gql.raw(ops.CAST, variables, c.resident(f"r{n}")) for n in range(RACERS)]
+    calls += [gql.raw(ops.CAST, variables, c.resident("twice")) for _ in range(RACERS)]
+    outcomes = Counter()
+    for response in await asyncio.gather(*calls):
+        errors = response.json().get("errors")
+        outcomes[errors[0]["extensions"]["code"] if errors else "OK"] += 1
+    assert outcomes == Counter({"OK": RACERS + 1, "DUPLICATE_EVALUATION": RACERS - 1})
