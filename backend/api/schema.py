@@ -1,11 +1,12 @@
 """The GraphQL schema: the contract's Query, Mutation and Subscription, as a Federation v2 subgraph."""
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from datetime import datetime
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 
@@ -15,6 +16,18 @@ from backend.api.context import ctx
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.domain.errors import GongzhiError
 from backend.domain.access import Action
+
+class CachedParser(ParserCache):
+    """ParserCache, except that a syntax error takes strawberry's own path (and gets its code)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            pass  # left unparsed: strawberry parses it again and reports the error as usual
+        yield
+
 
 HISTORY_DOC = ("Every event of one entity, oldest first. The raw log (history, eventLog, entityAsOf,\n"
                "  the events subscription) is for auditors, integrators, administrators and government\n"
@@ -207,8 +220,10 @@ def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
+        # Clients send the same few documents again and again: parse and validate each once.
         extensions=[ErrorCodes, lambda: QueryDepthLimiter(max_depth=max_depth),
-                    lambda: MaxAliasesLimiter(max_alias_count=30)],
+                    lambda: MaxAliasesLimiter(max_alias_count=30),
+                    lambda: CachedParser(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
     )
 
 
