@@ -164,10 +164,11 @@ def history(entity_id: str) -> None:
 
 @app.command()
 def bench(quick: bool = typer.Option(False, "--quick", help="Smaller loads; under 5 minutes."),
-          json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON.")) -> None:
+          json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON."),
+          tiny: bool = typer.Option(False, "--tiny", hidden=True, help="A token load, for the smoke test.")) -> None:
     """Measure every hot path against its physical baseline (starts its own database and server)."""
     from bench.run import run as run_bench
-    run_bench(quick, json_file)
+    run_bench(quick, json_file, tiny)
 
 
 @schema_app.command("export")
