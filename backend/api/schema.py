@@ -6,7 +6,8 @@ from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import max_aliases, query_depth_limiter
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 
@@ -217,12 +218,14 @@ class Subscription:
 
 
 def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
+    # The limit rules are made once: a fresh rule class per request would defeat the validation cache,
+    # whose key includes the rules. Clients send the same few documents again and again, so each is
+    # parsed and validated once.
+    limits = [query_depth_limiter.create_validator(max_depth, None), max_aliases.create_validator(30)]
     return strawberry.federation.Schema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
-        # Clients send the same few documents again and again: parse and validate each once.
-        extensions=[ErrorCodes, lambda: QueryDepthLimiter(max_depth=max_depth),
-                    lambda: MaxAliasesLimiter(max_alias_count=30),
+        extensions=[ErrorCodes, lambda: AddValidationRules(limits),
                     lambda: CachedParser(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
     )
 
