@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 import psutil
@@ -240,12 +241,12 @@ OPEN = ("mutation($i: OpenEvaluationCampaignInput!) { openEvaluationCampaign(inp
 async def bench_command_http(url: str, codes: list[str], seconds: float, clients: int = 64) -> dict[str, Any]:
     tokens = {code: {"dept": issue(SECRET, "dept", Role.DEPARTMENT, DISTRICT),
                      "committee": issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)} for code in codes}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
         async def call(query: str, variables: dict, tok: str) -> dict:
-            response = await http.post(url, json={"query": query, "variables": variables},
-                                       headers={"Authorization": f"Bearer {tok}"})
-            body = response.json()
+            async with http.post(url, json={"query": query, "variables": variables},
+                                 headers={"Authorization": f"Bearer {tok}"}) as response:
+                body = await response.json()
             if body.get("errors"):
                 raise RuntimeError(body["errors"])
             return body["data"]
@@ -304,11 +305,12 @@ TASKS_QUERY = ("query($scope: String) { tasks(scope: $scope, first: 50) { totalC
 async def rps(url: str, headers: dict, body: dict, seconds: float, clients: int) -> float:
     count = [0]
     stop_at = time.perf_counter() + seconds
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=clients)) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
         async def client() -> None:
             while time.perf_counter() < stop_at:
-                response = await http.post(url, json=body, headers=headers)
-                assert response.status_code == 200
+                async with http.post(url, json=body, headers=headers) as response:
+                    await response.read()
+                    assert response.status == 200
                 count[0] += 1
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
@@ -317,12 +319,13 @@ async def rps(url: str, headers: dict, body: dict, seconds: float, clients: int)
 
 async def single_client_latency(url: str, headers: dict, body: dict, requests: int = 300) -> list[float]:
     samples = []
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with aiohttp.ClientSession() as http:
         for _ in range(requests):
             t0 = time.perf_counter()
-            response = await http.post(url, json=body, headers=headers)
+            async with http.post(url, json=body, headers=headers) as response:
+                data = await response.json()
             samples.append(time.perf_counter() - t0)
-            assert response.status_code == 200 and "errors" not in response.json(), response.text
+            assert response.status == 200 and "errors" not in data, data
     return samples
 
 

@@ -51,6 +51,10 @@ class Gongzhi(Application[UUID]):
 
     name = "Gongzhi"
 
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._registered: set[str] = set()
+
     # -- plumbing ---------------------------------------------------------------------
     def _get(self, cls: type[A], entity_id: UUID | str, what: str) -> A:
         if isinstance(entity_id, str):
@@ -69,6 +73,13 @@ class Gongzhi(Application[UUID]):
             return self._get(Community, values.community_id(code), "community")
         except NotFound:
             raise NotFound(f"no community {code}") from None
+
+    def require_community(self, code: str) -> None:
+        """That the community exists. A registration is never undone, so once seen it is
+        remembered: commands that only need the community to exist skip loading it."""
+        if code not in self._registered:
+            self.community(code)
+            self._registered.add(code)
 
     def _commit(self, aggregate: Aggregate, conflict: Exception) -> Receipt:
         try:
@@ -98,7 +109,7 @@ class Gongzhi(Application[UUID]):
     def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
                                funding_yuan: str, valid_until: datetime) -> tuple[ServiceAgreement, Receipt]:
         authorize(by.actor, Action.SIGN_SERVICE_AGREEMENT, values.division_code(community_code))
-        self.community(community_code)
+        self.require_community(community_code)
         agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by)
         return agreement, self._commit_change(agreement)
 
@@ -155,7 +166,7 @@ class Gongzhi(Application[UUID]):
         status_ = OrganizationStatus(status)
         action = Action.REGISTER_ORGANIZATION if status_ is OrganizationStatus.REGISTERED else Action.FILE_ORGANIZATION
         authorize(by.actor, action, values.division_code(community_code))
-        self.community(community_code)
+        self.require_community(community_code)
         hub_uuid = self._get(Organization, hub_id, "hub organization").id if hub_id else None
         organization = Organization.register(community_code, name, OrganizationCategory(category),
                                              status_, hub_uuid, by)
@@ -166,7 +177,7 @@ class Gongzhi(Application[UUID]):
                         held_at: datetime, participants: int,
                         volunteer_hours: list[dict]) -> tuple[Activity, Receipt]:
         authorize(by.actor, Action.RECORD_ACTIVITY, values.division_code(community_code))
-        self.community(community_code)
+        self.require_community(community_code)
         activity = Activity.record(community_code, title, organizer_id, held_at, participants, volunteer_hours, by)
         return activity, self._commit_change(activity)
 
@@ -174,7 +185,7 @@ class Gongzhi(Application[UUID]):
     def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict],
                                  closes_at: datetime) -> tuple[EvaluationCampaign, Receipt]:
         authorize(by.actor, Action.OPEN_EVALUATION_CAMPAIGN, values.division_code(community_code))
-        self.community(community_code)
+        self.require_community(community_code)
         campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, by)
         return campaign, self._commit_change(campaign)
 
