@@ -35,7 +35,9 @@ class Context:
         if header or not isinstance(self.request, WebSocket):
             return header
         params = self.connection_params or {}
-        value = params.get("Authorization") or params.get("authorization")
+        headers = params.get("headers") if isinstance(params.get("headers"), dict) else {}
+        value = (params.get("Authorization") or params.get("authorization")
+                 or headers.get("Authorization") or headers.get("authorization"))
         if isinstance(value, str) and " " not in value.strip():
             value = f"Bearer {value.strip()}"  # a bare token in connection_init is taken as a bearer token
         return value
