@@ -4,10 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Activities(Projection):
@@ -28,9 +26,9 @@ class Activities(Projection):
         CREATE INDEX activities_community_position ON activities (community_code text_pattern_ops, position);
     """,)
 
-    async def on_ActivityHeld(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_ActivityHeld(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         hours = sum((Decimal(str(v["hours"])) for v in d.volunteer_hours), Decimal(0))
-        await conn.execute("INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
-                           d.originator_id, e.position, e.community_code, d.title, d.organizer_id, d.held_at,
-                           d.participants, hours, json.dumps(d.volunteer_hours))
+        w.execute("INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+                  d.originator_id, e.position, e.community_code, d.title, d.organizer_id, d.held_at,
+                  d.participants, hours, json.dumps(d.volunteer_hours))

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Agreements(Projection):
@@ -26,9 +24,9 @@ class Agreements(Projection):
         CREATE INDEX service_agreements_community ON service_agreements (community_code text_pattern_ops);
     """,)
 
-    async def on_ServiceAgreementSigned(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_ServiceAgreementSigned(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute(
-            "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            d.originator_id, e.position, e.community_code, d.department, d.scope,
-            Decimal(d.funding_yuan), d.valid_until, e.occurred_at)
+        w.execute(
+   "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+   d.originator_id, e.position, e.community_code, d.department, d.scope,
+   Decimal(d.funding_yuan), d.valid_until, e.occurred_at)

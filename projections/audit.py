@@ -1,10 +1,10 @@
 """The audit index: every event by entity, community and actor, for oversight queries."""
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Callable
 
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class AuditIndex(Projection):
@@ -27,13 +27,13 @@ class AuditIndex(Projection):
         CREATE INDEX audit_index_community ON audit_index (community_code text_pattern_ops, position);
     """,)
 
-    def handler(self, event_type: str):  # every event type
+    def handler(self, event_type: str) -> Callable[[Writes, LoggedEvent], None]:  # every event type
         return self.record
 
     def handles(self) -> set[str]:
         return {"*"}
 
-    async def record(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await conn.execute("INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                           e.position, e.entity_id, e.entity_type, e.type, e.version, e.community_code,
-                           e.actor["id"], e.actor["role"], e.request_id, e.occurred_at)
+    def record(self, w: Writes, e: LoggedEvent) -> None:
+        w.execute("INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                  e.position, e.entity_id, e.entity_type, e.type, e.version, e.community_code,
+                  e.actor["id"], e.actor["role"], e.request_id, e.occurred_at)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Burden(Projection):
@@ -26,24 +24,24 @@ class Burden(Projection):
         CREATE INDEX burden_code_prefix ON burden_by_community (community_code text_pattern_ops);
     """,)
 
-    async def _add(self, conn: asyncpg.Connection, code: str, **deltas: int | Decimal) -> None:
+    def _add(self, w: Writes, code: str, **deltas: int | Decimal) -> None:
         columns = ", ".join(deltas)
         placeholders = ", ".join(f"${i}" for i in range(2, len(deltas) + 2))
         updates = ", ".join(f"{c} = burden_by_community.{c} + excluded.{c}" for c in deltas)
-        await conn.execute(
-            f"INSERT INTO burden_by_community (community_code, {columns}) VALUES ($1, {placeholders})"
-            f" ON CONFLICT (community_code) DO UPDATE SET {updates}", code, *deltas.values())
+        w.execute(
+   f"INSERT INTO burden_by_community (community_code, {columns}) VALUES ($1, {placeholders})"
+   f" ON CONFLICT (community_code) DO UPDATE SET {updates}", code, *deltas.values())
 
-    async def on_TaskDelegated(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         on_list = e.domain_event.basis == "DUTY_LIST"
-        await self._add(conn, e.community_code, tasks_delegated=1,
+        self._add(w, e.community_code, tasks_delegated=1,
                         on_duty_list=int(on_list), under_agreement=int(not on_list))
 
-    async def on_TaskDelegationRefused(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._add(conn, e.community_code, refused_off_list=1)
+    def on_TaskDelegationRefused(self, w: Writes, e: LoggedEvent) -> None:
+        self._add(w, e.community_code, refused_off_list=1)
 
-    async def on_TaskDeclined(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._add(conn, e.community_code, declined=1)
+    def on_TaskDeclined(self, w: Writes, e: LoggedEvent) -> None:
+        self._add(w, e.community_code, declined=1)
 
-    async def on_ServiceAgreementSigned(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._add(conn, e.community_code, agreement_funding_yuan=Decimal(e.domain_event.funding_yuan))
+    def on_ServiceAgreementSigned(self, w: Writes, e: LoggedEvent) -> None:
+        self._add(w, e.community_code, agreement_funding_yuan=Decimal(e.domain_event.funding_yuan))

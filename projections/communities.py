@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Communities(Projection):
@@ -27,30 +25,30 @@ class Communities(Projection):
         CREATE INDEX communities_code_prefix ON communities (code text_pattern_ops);
     """,)
 
-    async def on_CommunityRegistered(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_CommunityRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute("INSERT INTO communities (code, name, kind, registered_at) VALUES ($1, $2, $3, $4)",
-                           d.code, d.name, d.kind, e.occurred_at)
+        w.execute("INSERT INTO communities (code, name, kind, registered_at) VALUES ($1, $2, $3, $4)",
+                  d.code, d.name, d.kind, e.occurred_at)
 
-    async def on_DutyListPublished(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_DutyListPublished(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute("UPDATE communities SET duty_list_version = $2, duty_items = $3::jsonb WHERE code = $1",
-                           e.community_code, d.duty_list_version, json.dumps(d.items, ensure_ascii=False))
+        w.execute("UPDATE communities SET duty_list_version = $2, duty_items = $3::jsonb WHERE code = $1",
+                  e.community_code, d.duty_list_version, json.dumps(d.items, ensure_ascii=False))
 
-    async def _count(self, conn: asyncpg.Connection, e: LoggedEvent, column: str, delta: int) -> None:
-        await conn.execute(f"UPDATE communities SET {column} = {column} + $2 WHERE code = $1",
-                           e.community_code, delta)
+    def _count(self, w: Writes, e: LoggedEvent, column: str, delta: int) -> None:
+        w.execute(f"UPDATE communities SET {column} = {column} + $2 WHERE code = $1",
+                  e.community_code, delta)
 
-    async def on_TaskDelegated(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._count(conn, e, "open_tasks", 1)
+    def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
+        self._count(w, e, "open_tasks", 1)
 
-    async def on_TaskDeclined(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._count(conn, e, "open_tasks", -1)
+    def on_TaskDeclined(self, w: Writes, e: LoggedEvent) -> None:
+        self._count(w, e, "open_tasks", -1)
 
     on_TaskCompleted = on_TaskDeclined
 
-    async def on_OrganizationRegistered(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._count(conn, e, "organizations", 1)
+    def on_OrganizationRegistered(self, w: Writes, e: LoggedEvent) -> None:
+        self._count(w, e, "organizations", 1)
 
-    async def on_ActivityHeld(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._count(conn, e, "activities_held", 1)
+    def on_ActivityHeld(self, w: Writes, e: LoggedEvent) -> None:
+        self._count(w, e, "activities_held", 1)

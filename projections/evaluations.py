@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 COLUMN = {"SATISFIED": "satisfied", "BASICALLY_SATISFIED": "basically_satisfied", "DISSATISFIED": "dissatisfied"}
 
@@ -32,16 +30,16 @@ class Evaluations(Projection):
         );
     """,)
 
-    async def on_EvaluationCampaignOpened(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_EvaluationCampaignOpened(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute("INSERT INTO evaluation_campaigns VALUES ($1, $2, $3, $4::jsonb, $5)",
-                           d.originator_id, e.community_code, d.title,
-                           json.dumps(d.targets, ensure_ascii=False), d.closes_at)
+        w.execute("INSERT INTO evaluation_campaigns VALUES ($1, $2, $3, $4::jsonb, $5)",
+                  d.originator_id, e.community_code, d.title,
+                  json.dumps(d.targets, ensure_ascii=False), d.closes_at)
 
-    async def on_EvaluationCast(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_EvaluationCast(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         column = COLUMN[d.satisfaction]
-        await conn.execute(
-            f"INSERT INTO evaluation_tallies (campaign_id, target_id, {column}) VALUES ($1, $2, 1)"
-            f" ON CONFLICT (campaign_id, target_id) DO UPDATE SET {column} = evaluation_tallies.{column} + 1",
-            d.campaign_id, d.target_id)
+        w.execute(
+   f"INSERT INTO evaluation_tallies (campaign_id, target_id, {column}) VALUES ($1, $2, 1)"
+   f" ON CONFLICT (campaign_id, target_id) DO UPDATE SET {column} = evaluation_tallies.{column} + 1",
+   d.campaign_id, d.target_id)

@@ -1,10 +1,8 @@
 """Community social organizations (P28), registered or filed, by category."""
 from __future__ import annotations
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Organizations(Projection):
@@ -24,8 +22,8 @@ class Organizations(Projection):
         CREATE INDEX organizations_community_position ON organizations (community_code text_pattern_ops, position);
     """,)
 
-    async def on_OrganizationRegistered(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_OrganizationRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute("INSERT INTO organizations VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                           d.originator_id, e.position, e.community_code, d.name, d.category, d.status,
-                           d.hub_id, e.occurred_at)
+        w.execute("INSERT INTO organizations VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                  d.originator_id, e.position, e.community_code, d.name, d.category, d.status,
+                  d.hub_id, e.occurred_at)

@@ -1,8 +1,8 @@
 """The projection runner: follows the log and keeps every read model up to date.
 
 Each batch is one transaction that locks the projections' tracking rows, reads the events
-after them, applies each event to the projections that have not seen it, and moves the
-tracking rows: a read model and its position commit together, so a crash neither applies an
+after them, gives each event to the projections that have not seen it, applies the statements
+they made (see projections/base.py), and moves the tracking rows: a read model and its position commit together, so a crash neither applies an
 event twice nor skips one, and two runners (two servers, or a rebuild) take turns.
 It wakes on the log's NOTIFY and catches up from its tracked position at start.
 """
@@ -15,7 +15,7 @@ import asyncpg
 
 from backend.application.follower import LogFollower
 from backend.application.log import EventLog
-from projections.base import Projection
+from projections.base import Projection, Writes
 from projections.migrations import migrate
 
 BATCH = 500
@@ -43,12 +43,15 @@ class ProjectionRunner:
         positions = {r["name"]: r["position"] for r in rows}
         low = min(positions.values(), default=0)
         batch = await self.events.read(low, limit, conn=conn)
+        writes = {projection.name: Writes() for projection in self.projections}
         for event in batch:
             for projection in self.projections:
                 if positions[projection.name] < event.position:
                     handler = projection.handler(event.type)
                     if handler is not None:
-                        await handler(conn, event)
+                        handler(writes[projection.name], event)
+        for projection_writes in writes.values():
+            await projection_writes.apply(conn)
         if batch:
             last = batch[-1].position
             await conn.execute("UPDATE projection_tracking SET position = $2 WHERE name = ANY($1)"

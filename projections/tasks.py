@@ -1,10 +1,8 @@
 """Tasks delegated to committees, with their current status and version."""
 from __future__ import annotations
 
-import asyncpg
-
 from backend.application.log import LoggedEvent
-from projections.base import Projection
+from projections.base import Projection, Writes
 
 
 class Tasks(Projection):
@@ -32,25 +30,25 @@ class Tasks(Projection):
         CREATE INDEX tasks_status ON tasks (status, community_code text_pattern_ops);
     """,)
 
-    async def on_TaskDelegated(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
+    def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        await conn.execute(
-            "INSERT INTO tasks (id, position, community_code, title, from_department, basis, duty_item_code,"
-            " duty_list_version, agreement_id, status, delegated_at, due_at, version, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'DELEGATED', $10, $11, $12, $10)",
-            d.originator_id, e.position, e.community_code, d.title, d.from_department, d.basis,
-            d.duty_item_code, d.duty_list_version, d.agreement_id, e.occurred_at, d.due_at, e.version)
+        w.execute(
+   "INSERT INTO tasks (id, position, community_code, title, from_department, basis, duty_item_code,"
+   " duty_list_version, agreement_id, status, delegated_at, due_at, version, updated_at)"
+   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'DELEGATED', $10, $11, $12, $10)",
+   d.originator_id, e.position, e.community_code, d.title, d.from_department, d.basis,
+   d.duty_item_code, d.duty_list_version, d.agreement_id, e.occurred_at, d.due_at, e.version)
 
-    async def _status(self, conn: asyncpg.Connection, e: LoggedEvent, status: str, reason: str | None = None) -> None:
-        await conn.execute(
-            "UPDATE tasks SET status = $2, version = $3, updated_at = $4, decline_reason = coalesce($5, decline_reason)"
-            " WHERE id = $1", e.domain_event.originator_id, status, e.version, e.occurred_at, reason)
+    def _status(self, w: Writes, e: LoggedEvent, status: str, reason: str | None = None) -> None:
+        w.execute(
+   "UPDATE tasks SET status = $2, version = $3, updated_at = $4, decline_reason = coalesce($5, decline_reason)"
+   " WHERE id = $1", e.domain_event.originator_id, status, e.version, e.occurred_at, reason)
 
-    async def on_TaskAccepted(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._status(conn, e, "ACCEPTED")
+    def on_TaskAccepted(self, w: Writes, e: LoggedEvent) -> None:
+        self._status(w, e, "ACCEPTED")
 
-    async def on_TaskDeclined(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._status(conn, e, "DECLINED", e.domain_event.reason)
+    def on_TaskDeclined(self, w: Writes, e: LoggedEvent) -> None:
+        self._status(w, e, "DECLINED", e.domain_event.reason)
 
-    async def on_TaskCompleted(self, conn: asyncpg.Connection, e: LoggedEvent) -> None:
-        await self._status(conn, e, "COMPLETED")
+    def on_TaskCompleted(self, w: Writes, e: LoggedEvent) -> None:
+        self._status(w, e, "COMPLETED")
