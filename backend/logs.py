@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import structlog
 
@@ -13,5 +14,6 @@ def configure() -> None:
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(level),
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
-                    structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)],
+                    structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(),
+                                                exception_formatter=structlog.dev.plain_traceback)],
     )

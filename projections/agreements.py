@@ -27,6 +27,6 @@ class Agreements(Projection):
     def on_ServiceAgreementSigned(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         w.execute(
-   "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-   d.originator_id, e.position, e.community_code, d.department, d.scope,
-   Decimal(d.funding_yuan), d.valid_until, e.occurred_at)
+            "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            d.originator_id, e.position, e.community_code, d.department, d.scope,
+            Decimal(d.funding_yuan), d.valid_until, e.occurred_at)

@@ -28,14 +28,13 @@ class Burden(Projection):
         columns = ", ".join(deltas)
         placeholders = ", ".join(f"${i}" for i in range(2, len(deltas) + 2))
         updates = ", ".join(f"{c} = burden_by_community.{c} + excluded.{c}" for c in deltas)
-        w.execute(
-   f"INSERT INTO burden_by_community (community_code, {columns}) VALUES ($1, {placeholders})"
-   f" ON CONFLICT (community_code) DO UPDATE SET {updates}", code, *deltas.values())
+        w.increment(f"INSERT INTO burden_by_community (community_code, {columns}) VALUES ($1, {placeholders})"
+                    f" ON CONFLICT (community_code) DO UPDATE SET {updates}", (code,), *deltas.values())
 
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         on_list = e.domain_event.basis == "DUTY_LIST"
-        self._add(w, e.community_code, tasks_delegated=1,
-                        on_duty_list=int(on_list), under_agreement=int(not on_list))
+        self._add(w, e.community_code, tasks_delegated=1, on_duty_list=int(on_list),
+                  under_agreement=int(not on_list))
 
     def on_TaskDelegationRefused(self, w: Writes, e: LoggedEvent) -> None:
         self._add(w, e.community_code, refused_off_list=1)

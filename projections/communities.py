@@ -36,8 +36,7 @@ class Communities(Projection):
                   e.community_code, d.duty_list_version, json.dumps(d.items, ensure_ascii=False))
 
     def _count(self, w: Writes, e: LoggedEvent, column: str, delta: int) -> None:
-        w.execute(f"UPDATE communities SET {column} = {column} + $2 WHERE code = $1",
-                  e.community_code, delta)
+        w.increment(f"UPDATE communities SET {column} = {column} + $2 WHERE code = $1", (e.community_code,), delta)
 
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         self._count(w, e, "open_tasks", 1)

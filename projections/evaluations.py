@@ -39,7 +39,6 @@ class Evaluations(Projection):
     def on_EvaluationCast(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         column = COLUMN[d.satisfaction]
-        w.execute(
-   f"INSERT INTO evaluation_tallies (campaign_id, target_id, {column}) VALUES ($1, $2, 1)"
-   f" ON CONFLICT (campaign_id, target_id) DO UPDATE SET {column} = evaluation_tallies.{column} + 1",
-   d.campaign_id, d.target_id)
+        w.increment(f"INSERT INTO evaluation_tallies (campaign_id, target_id, {column}) VALUES ($1, $2, $3)"
+                    f" ON CONFLICT (campaign_id, target_id) DO UPDATE SET {column} = evaluation_tallies.{column} + $3",
+                    (d.campaign_id, d.target_id), 1)

@@ -33,16 +33,16 @@ class Tasks(Projection):
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         w.execute(
-   "INSERT INTO tasks (id, position, community_code, title, from_department, basis, duty_item_code,"
-   " duty_list_version, agreement_id, status, delegated_at, due_at, version, updated_at)"
-   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'DELEGATED', $10, $11, $12, $10)",
-   d.originator_id, e.position, e.community_code, d.title, d.from_department, d.basis,
-   d.duty_item_code, d.duty_list_version, d.agreement_id, e.occurred_at, d.due_at, e.version)
+            "INSERT INTO tasks (id, position, community_code, title, from_department, basis, duty_item_code,"
+            " duty_list_version, agreement_id, status, delegated_at, due_at, version, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'DELEGATED', $10, $11, $12, $10)",
+            d.originator_id, e.position, e.community_code, d.title, d.from_department, d.basis,
+            d.duty_item_code, d.duty_list_version, d.agreement_id, e.occurred_at, d.due_at, e.version)
 
     def _status(self, w: Writes, e: LoggedEvent, status: str, reason: str | None = None) -> None:
         w.execute(
-   "UPDATE tasks SET status = $2, version = $3, updated_at = $4, decline_reason = coalesce($5, decline_reason)"
-   " WHERE id = $1", e.domain_event.originator_id, status, e.version, e.occurred_at, reason)
+            "UPDATE tasks SET status = $2, version = $3, updated_at = $4, decline_reason = coalesce($5, decline_reason)"
+            " WHERE id = $1", e.domain_event.originator_id, status, e.version, e.occurred_at, reason)
 
     def on_TaskAccepted(self, w: Writes, e: LoggedEvent) -> None:
         self._status(w, e, "ACCEPTED")

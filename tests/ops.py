@@ -74,3 +74,11 @@ async def sign(gql: Client, c: Community, funding: str = "1200.00", days: int = 
                                            "fundingYuan": funding, "validUntil": iso(timedelta(days=days))}},
                           c.department)
     return data["signServiceAgreement"]
+
+
+async def campaign(gql: Client, c: Community, closes_in: timedelta = timedelta(days=1)) -> dict:
+    """An evaluation campaign of `c` with one target, "office"."""
+    data = await gql.call(OPEN_CAMPAIGN, {"input": {
+        "communityCode": c.code, "title": "评议", "closesAt": iso(closes_in),
+        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}}, c.committee)
+    return data["openEvaluationCampaign"]["campaign"]

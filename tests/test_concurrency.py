@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 
@@ -45,10 +44,7 @@ async def test_simultaneous_accepts_without_expected_version_still_one(gql: Clie
 @pytest.mark.parametrize("round_", range(3))
 async def test_simultaneous_evaluations_by_one_resident_leave_one(gql: Client, round_: int) -> None:
     c = await ops.community(gql)
-    campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
-        "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
-        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}},
-        c.committee))["openEvaluationCampaign"]["campaign"]
+    campaign = await ops.campaign(gql, c)
     outcomes = await codes_of(gql, ops.CAST, {"input": {"campaignId": campaign["id"], "targetId": "office",
                                                         "satisfaction": "SATISFIED"}}, c.resident("same-resident"))
     assert outcomes == Counter({"OK": 1, "DUPLICATE_EVALUATION": RACERS - 1})
@@ -63,10 +59,7 @@ async def test_simultaneous_evaluations_by_one_resident_leave_one(gql: Client, r
 
 async def test_many_residents_at_once_all_count(gql: Client) -> None:
     c = await ops.community(gql)
-    campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
-        "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
-        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}},
-        c.committee))["openEvaluationCampaign"]["campaign"]
+    campaign = await ops.campaign(gql, c)
     variables = {"input": {"campaignId": campaign["id"], "targetId": "office", "satisfaction": "DISSATISFIED"}}
     responses = await asyncio.gather(*(gql.raw(ops.CAST, variables, c.resident(f"r{n}")) for n in range(RACERS)))
     positions = [r.json()["data"]["castEvaluation"]["position"] for r in responses]
@@ -79,10 +72,7 @@ async def test_many_residents_at_once_all_count(gql: Client) -> None:
 
 async def test_a_conflict_does_not_sink_the_saves_committed_beside_it(gql: Client) -> None:
     c = await ops.community(gql)
-    campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
-        "communityCode": c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
-        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}},
-        c.committee))["openEvaluationCampaign"]["campaign"]
+    campaign = await ops.campaign(gql, c)
     variables = {"input": {"campaignId": campaign["id"], "targetId": "office", "satisfaction": "SATISFIED"}}
     calls = [gql.raw(ops.CAST, variables, c.resident(f"r{n}")) for n in range(RACERS)]
     calls += [gql.raw(ops.CAST, variables, c.resident("twice")) for _ in range(RACERS)]

@@ -156,14 +156,19 @@ async def communities(info: strawberry.Info, scope: str | None, first: int | Non
         page_info=page_info(rows, "code", more), total_count=total)
 
 
-async def task(info: strawberry.Info, id: str) -> t.Task | None:
+async def row_by_id(info: strawberry.Info, table: str, id: str) -> asyncpg.Record | None:
+    """One read-model row by its UUID, if the actor's scope covers its community."""
     c = ctx(info)
     c.authorize(Action.READ_MODELS)
-    row = await c.platform.pool.fetchrow("SELECT * FROM tasks WHERE id = $1", values.uuid(id, "id"))
-    if row is None:
-        return None
-    c.authorize(Action.READ_MODELS, row["community_code"])
-    return task_from_row(row)
+    row = await c.platform.pool.fetchrow(f"SELECT * FROM {table} WHERE id = $1", values.uuid(id, "id"))
+    if row is not None:
+        c.authorize(Action.READ_MODELS, row["community_code"])
+    return row
+
+
+async def task(info: strawberry.Info, id: str) -> t.Task | None:
+    row = await row_by_id(info, "tasks", id)
+    return task_from_row(row) if row else None
 
 
 async def tasks(info: strawberry.Info, scope: str | None, status: t.TaskStatus | None, first: int | None,
@@ -180,13 +185,8 @@ async def tasks(info: strawberry.Info, scope: str | None, status: t.TaskStatus |
 
 
 async def organization(info: strawberry.Info, id: str) -> t.Organization | None:
-    c = ctx(info)
-    c.authorize(Action.READ_MODELS)
-    row = await c.platform.pool.fetchrow("SELECT * FROM organizations WHERE id = $1", values.uuid(id, "id"))
-    if row is None:
-        return None
-    c.authorize(Action.READ_MODELS, row["community_code"])
-    return organization_from_row(row)
+    row = await row_by_id(info, "organizations", id)
+    return organization_from_row(row) if row else None
 
 
 async def organizations(info: strawberry.Info, scope: str | None, category: t.OrganizationCategory | None,
