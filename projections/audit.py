@@ -30,9 +30,6 @@ class AuditIndex(Projection):
     def handler(self, event_type: str) -> Callable[[Writes, LoggedEvent], None]:  # every event type
         return self.record
 
-    def handles(self) -> set[str]:
-        return {"*"}
-
     def record(self, w: Writes, e: LoggedEvent) -> None:
         w.execute("INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                   e.position, e.entity_id, e.entity_type, e.type, e.version, e.community_code,

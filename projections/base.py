@@ -73,5 +73,3 @@ class Projection:
     def handler(self, event_type: str) -> Handler | None:
         return getattr(self, f"on_{event_type}", None)
 
-    def handles(self) -> set[str]:
-        return {name[3:] for name in dir(self) if name.startswith("on_")}
