@@ -29,6 +29,6 @@ class Activities(Projection):
     def on_ActivityHeld(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         hours = sum((Decimal(str(v["hours"])) for v in d.volunteer_hours), Decimal(0))
-        w.execute("INSERT INTO activities VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
-                  d.originator_id, e.position, e.community_code, d.title, d.organizer_id, d.held_at,
-                  d.participants, hours, json.dumps(d.volunteer_hours))
+        w.insert("activities", id=d.originator_id, position=e.position, community_code=e.community_code,
+                 title=d.title, organizer_id=d.organizer_id, held_at=d.held_at, participants=d.participants,
+                 volunteer_hours=hours, volunteers=json.dumps(d.volunteer_hours))

@@ -26,7 +26,6 @@ class Agreements(Projection):
 
     def on_ServiceAgreementSigned(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.execute(
-            "INSERT INTO service_agreements VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            d.originator_id, e.position, e.community_code, d.department, d.scope,
-            Decimal(d.funding_yuan), d.valid_until, e.occurred_at)
+        w.insert("service_agreements", id=d.originator_id, position=e.position, community_code=e.community_code,
+                 department=d.department, scope=d.scope, funding_yuan=Decimal(d.funding_yuan),
+                 valid_until=d.valid_until, signed_at=e.occurred_at)

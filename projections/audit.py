@@ -31,6 +31,6 @@ class AuditIndex(Projection):
         return self.record
 
     def record(self, w: Writes, e: LoggedEvent) -> None:
-        w.execute("INSERT INTO audit_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                  e.position, e.entity_id, e.entity_type, e.type, e.version, e.community_code,
-                  e.actor["id"], e.actor["role"], e.request_id, e.occurred_at)
+        w.insert("audit_index", position=e.position, entity_id=e.entity_id, entity_type=e.entity_type,
+                 event_type=e.type, version=e.version, community_code=e.community_code, actor_id=e.actor["id"],
+                 actor_role=e.actor["role"], request_id=e.request_id, occurred_at=e.occurred_at)

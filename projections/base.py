@@ -19,15 +19,24 @@ from backend.application.log import LoggedEvent
 class Writes:
     """A projection's statements for one batch, in order, and its counter increments, summed."""
 
+    COPY_FROM = 16  # rows in a run of inserts from which COPY beats an executemany
+
     def __init__(self) -> None:
-        self.runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self.runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
         self.increments: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
 
-    def execute(self, sql: str, *args: Any) -> None:
-        if self.runs and self.runs[-1][0] == sql:
-            self.runs[-1][1].append(args)
+    def _add(self, key: tuple[str, ...], row: tuple[Any, ...]) -> None:
+        if self.runs and self.runs[-1][0] == key:
+            self.runs[-1][1].append(row)
         else:
-            self.runs.append((sql, [args]))
+            self.runs.append((key, [row]))
+
+    def execute(self, sql: str, *args: Any) -> None:
+        self._add(("sql", sql), args)
+
+    def insert(self, table: str, **row: Any) -> None:
+        """A new row; a long run of them (a rebuild, a busy batch) goes in by COPY."""
+        self._add(("insert", table, *row), tuple(row.values()))
 
     def increment(self, sql: str, key: tuple[Any, ...], *deltas: Any) -> None:
         """Add `deltas` to the counters of row `key`: `sql` takes the key's values first, then the
@@ -42,8 +51,15 @@ class Writes:
                 summed[i] += delta
 
     async def apply(self, conn: asyncpg.Connection) -> None:
-        for sql, rows in self.runs:
-            await self._run(conn, sql, rows)
+        for key, rows in self.runs:
+            if key[0] == "sql":
+                await self._run(conn, key[1], rows)
+            elif len(rows) >= self.COPY_FROM:
+                await conn.copy_records_to_table(key[1], records=rows, columns=list(key[2:]))
+            else:
+                columns = key[2:]
+                placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+                await self._run(conn, f"INSERT INTO {key[1]} ({', '.join(columns)}) VALUES ({placeholders})", rows)
         by_sql: dict[str, list[tuple[Any, ...]]] = {}
         for (sql, key), deltas in self.increments.items():
             by_sql.setdefault(sql, []).append((*key, *deltas))

@@ -27,8 +27,7 @@ class Communities(Projection):
 
     def on_CommunityRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.execute("INSERT INTO communities (code, name, kind, registered_at) VALUES ($1, $2, $3, $4)",
-                  d.code, d.name, d.kind, e.occurred_at)
+        w.insert("communities", code=d.code, name=d.name, kind=d.kind, registered_at=e.occurred_at)
 
     def on_DutyListPublished(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

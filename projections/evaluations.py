@@ -32,9 +32,8 @@ class Evaluations(Projection):
 
     def on_EvaluationCampaignOpened(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.execute("INSERT INTO evaluation_campaigns VALUES ($1, $2, $3, $4::jsonb, $5)",
-                  d.originator_id, e.community_code, d.title,
-                  json.dumps(d.targets, ensure_ascii=False), d.closes_at)
+        w.insert("evaluation_campaigns", id=d.originator_id, community_code=e.community_code, title=d.title,
+                 targets=json.dumps(d.targets, ensure_ascii=False), closes_at=d.closes_at)
 
     def on_EvaluationCast(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

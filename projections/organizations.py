@@ -24,6 +24,5 @@ class Organizations(Projection):
 
     def on_OrganizationRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.execute("INSERT INTO organizations VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                  d.originator_id, e.position, e.community_code, d.name, d.category, d.status,
-                  d.hub_id, e.occurred_at)
+        w.insert("organizations", id=d.originator_id, position=e.position, community_code=e.community_code,
+                 name=d.name, category=d.category, status=d.status, hub_id=d.hub_id, registered_at=e.occurred_at)

@@ -32,12 +32,10 @@ class Tasks(Projection):
 
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.execute(
-            "INSERT INTO tasks (id, position, community_code, title, from_department, basis, duty_item_code,"
-            " duty_list_version, agreement_id, status, delegated_at, due_at, version, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'DELEGATED', $10, $11, $12, $10)",
-            d.originator_id, e.position, e.community_code, d.title, d.from_department, d.basis,
-            d.duty_item_code, d.duty_list_version, d.agreement_id, e.occurred_at, d.due_at, e.version)
+        w.insert("tasks", id=d.originator_id, position=e.position, community_code=e.community_code, title=d.title,
+                 from_department=d.from_department, basis=d.basis, duty_item_code=d.duty_item_code,
+                 duty_list_version=d.duty_list_version, agreement_id=d.agreement_id, status="DELEGATED",
+                 delegated_at=e.occurred_at, due_at=d.due_at, version=e.version, updated_at=e.occurred_at)
 
     def _status(self, w: Writes, e: LoggedEvent, status: str, reason: str | None = None) -> None:
         w.execute(

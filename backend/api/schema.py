@@ -217,12 +217,18 @@ class Subscription:
             raise as_graphql_error(e) from None
 
 
+class GongzhiSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+        """Strawberry logs every error with its traceback; a refused command is not a server fault.
+        Unexpected errors are logged where they get their code (backend/api/errors.py)."""
+
+
 def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
     # The limit rules are made once: a fresh rule class per request would defeat the validation cache,
     # whose key includes the rules. Clients send the same few documents again and again, so each is
     # parsed and validated once.
     limits = [query_depth_limiter.create_validator(max_depth, None), max_aliases.create_validator(30)]
-    return strawberry.federation.Schema(
+    return GongzhiSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
         extensions=[ErrorCodes, lambda: AddValidationRules(limits),
