@@ -138,6 +138,17 @@ def read_scope(c: Context, scope: str | None) -> str:
     return narrow(actor, scope)
 
 
+def scope_filter(c: Context, scope: str | None, **equals: Any) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (and their arguments) for rows in the read scope whose columns equal the given
+    values; a None value is no condition."""
+    where, args = ["community_code LIKE $1"], [read_scope(c, scope) + "%"]
+    for column, value in equals.items():
+        if value is not None:
+            args.append(t.enum_value(value))
+            where.append(f"{column} = ${len(args)}")
+    return where, args
+
+
 # -- queries -----------------------------------------------------------------------------------
 async def community(info: strawberry.Info, code: str) -> t.Community | None:
     c = ctx(info)
@@ -174,10 +185,7 @@ async def task(info: strawberry.Info, id: str) -> t.Task | None:
 async def tasks(info: strawberry.Info, scope: str | None, status: t.TaskStatus | None, first: int | None,
                 after: str | None) -> t.TaskConnection:
     c = ctx(info)
-    where, args = ["community_code LIKE $1"], [read_scope(c, scope) + "%"]
-    if status is not None:
-        args.append(t.enum_value(status))
-        where.append(f"status = ${len(args)}")
+    where, args = scope_filter(c, scope, status=status)
     rows, more, total = await page(c, "tasks", "position", where, args, first, after, True)
     return t.TaskConnection(
         edges=[t.TaskEdge(cursor=encode_cursor(r["position"]), node=task_from_row(r)) for r in rows],
@@ -192,10 +200,7 @@ async def organization(info: strawberry.Info, id: str) -> t.Organization | None:
 async def organizations(info: strawberry.Info, scope: str | None, category: t.OrganizationCategory | None,
                         first: int | None, after: str | None) -> t.OrganizationConnection:
     c = ctx(info)
-    where, args = ["community_code LIKE $1"], [read_scope(c, scope) + "%"]
-    if category is not None:
-        args.append(t.enum_value(category))
-        where.append(f"category = ${len(args)}")
+    where, args = scope_filter(c, scope, category=category)
     rows, more, total = await page(c, "organizations", "position", where, args, first, after, True)
     return t.OrganizationConnection(
         edges=[t.OrganizationEdge(cursor=encode_cursor(r["position"]), node=organization_from_row(r))
@@ -206,8 +211,7 @@ async def organizations(info: strawberry.Info, scope: str | None, category: t.Or
 async def activities(info: strawberry.Info, scope: str | None, first: int | None,
                      after: str | None) -> t.ActivityConnection:
     c = ctx(info)
-    rows, more, total = await page(c, "activities", "position", ["community_code LIKE $1"],
-                                   [read_scope(c, scope) + "%"], first, after, True)
+    rows, more, total = await page(c, "activities", "position", *scope_filter(c, scope), first, after, True)
     return t.ActivityConnection(
         edges=[t.ActivityEdge(cursor=encode_cursor(r["position"]), node=activity_from_row(r)) for r in rows],
         page_info=page_info(rows, "position", more), total_count=total)

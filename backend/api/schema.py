@@ -1,8 +1,9 @@
 """The GraphQL schema: the contract's Query, Mutation and Subscription, as a Federation v2 subgraph."""
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,7 +17,6 @@ from backend.api import types as t
 from backend.api.context import ctx
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.domain.errors import GongzhiError
-from backend.domain.access import Action
 
 class CachedParser(ParserCache):
     """ParserCache, except that a syntax error takes strawberry's own path (and gets its code)."""
@@ -93,6 +93,13 @@ class Query:
         return await r.entity_as_of(info, entity_id, as_of)
 
 
+async def task_command(info: strawberry.Info, command: Callable[..., tuple[Any, Any]], *args: Any) -> t.TaskResult:
+    """Run a task command as the request's actor; the task as it now stands, and its receipt."""
+    c = ctx(info)
+    task, receipt = await c.platform.commands.run(command, c.stamp, *args)
+    return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -124,33 +131,23 @@ class Mutation:
 
     @strawberry.mutation
     async def delegate_task(self, info: strawberry.Info, input: t.DelegateTaskInput) -> t.TaskResult:
-        c = ctx(info)
-        task, receipt = await c.platform.commands.run(
-            c.platform.app.delegate_task, c.stamp, input.community_code, input.title, input.from_department,
-            input.duty_item_code, input.agreement_id, input.due_at)
-        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+        return await task_command(info, ctx(info).platform.app.delegate_task, input.community_code, input.title,
+                                  input.from_department, input.duty_item_code, input.agreement_id, input.due_at)
 
     @strawberry.mutation
     async def accept_task(self, info: strawberry.Info, id: strawberry.ID,
                           expected_version: int | None = None) -> t.TaskResult:
-        c = ctx(info)
-        task, receipt = await c.platform.commands.run(c.platform.app.accept_task, c.stamp, id, expected_version)
-        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+        return await task_command(info, ctx(info).platform.app.accept_task, id, expected_version)
 
     @strawberry.mutation
     async def decline_task(self, info: strawberry.Info, id: strawberry.ID, reason: str,
                            expected_version: int | None = None) -> t.TaskResult:
-        c = ctx(info)
-        task, receipt = await c.platform.commands.run(
-            c.platform.app.decline_task, c.stamp, id, reason, expected_version)
-        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+        return await task_command(info, ctx(info).platform.app.decline_task, id, reason, expected_version)
 
     @strawberry.mutation
     async def complete_task(self, info: strawberry.Info, id: strawberry.ID,
                             expected_version: int | None = None) -> t.TaskResult:
-        c = ctx(info)
-        task, receipt = await c.platform.commands.run(c.platform.app.complete_task, c.stamp, id, expected_version)
-        return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+        return await task_command(info, ctx(info).platform.app.complete_task, id, expected_version)
 
     @strawberry.mutation
     async def register_organization(self, info: strawberry.Info,
@@ -237,4 +234,4 @@ def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
 
 
 schema = build_schema()
-__all__ = ["Action", "schema", "build_schema"]
+__all__ = ["schema", "build_schema"]
