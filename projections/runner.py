@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from backend.application.follower import LogFollower
-from backend.application.log import EventLog
-from projections.base import Projection, Writes
+from backend.application.log import EventLog, LoggedEvent
+from projections.base import Handler, Projection, Writes
 from projections.migrations import migrate
+from projections.shadow import Shadow
 
 BATCH = 500
+REBUILD_BATCH = 2000
 
 
 class ProjectionRunner:
@@ -28,6 +30,7 @@ class ProjectionRunner:
         self.projections = tuple(projections)
         self.names = [p.name for p in self.projections]
         self.position = 0  # every projection has processed the log up to here
+        self._handlers: dict[str, list[tuple[str, Handler]]] = {}
         self._advanced = asyncio.Condition()
         self._follower = LogFollower(pool, "projection-runner", self.catch_up)
 
@@ -43,21 +46,30 @@ class ProjectionRunner:
         positions = {r["name"]: r["position"] for r in rows}
         low = min(positions.values(), default=0)
         batch = await self.events.read(low, limit, conn=conn)
-        writes = {projection.name: Writes() for projection in self.projections}
-        for event in batch:
-            for projection in self.projections:
-                if positions[projection.name] < event.position:
-                    handler = projection.handler(event.type)
-                    if handler is not None:
-                        handler(writes[projection.name], event)
-        for projection_writes in writes.values():
-            await projection_writes.apply(conn)
+        for writes in self._project(batch, positions):
+            await writes.apply(conn)
         if batch:
             last = batch[-1].position
             await conn.execute("UPDATE projection_tracking SET position = $2 WHERE name = ANY($1)"
                                " AND position < $2", self.names, last)
             return len(batch), max(low, last)
         return 0, low
+
+    def _project(self, batch: list[LoggedEvent], positions: dict[str, int] | None = None) -> list[Writes]:
+        """The statements `batch` calls for, per projection (those past an event skip it)."""
+        writes = {name: Writes() for name in self.names}
+        for event in batch:
+            for name, handler in self._handlers_for(event.type):
+                if positions is None or positions[name] < event.position:
+                    handler(writes[name], event)
+        return list(writes.values())
+
+    def _handlers_for(self, event_type: str) -> list[tuple[str, Handler]]:
+        handlers = self._handlers.get(event_type)
+        if handlers is None:
+            handlers = self._handlers[event_type] = [
+                (p.name, handler) for p in self.projections if (handler := p.handler(event_type)) is not None]
+        return handlers
 
     async def catch_up(self) -> int:
         """Apply everything in the log now; return how many events were read."""
@@ -99,25 +111,51 @@ class ProjectionRunner:
 
     # -- operations ---------------------------------------------------------------------------
     async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Empty every read model and replay the whole log, in one transaction: readers see
-        the old tables until the new ones commit."""
+        """Replay the whole log into new copies of every read model and swap them in, in one
+        transaction (projections/shadow.py): readers see the old tables until the new ones commit.
+
+        While PostgreSQL writes one batch, the next is read (on a second connection) and
+        projected: the two halves of the work overlap instead of taking turns."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT 1 FROM projection_tracking WHERE name = ANY($1) FOR UPDATE", self.names)
             head = await self.events.head(conn)
-            for projection in self.projections:
-                for table in projection.tables:
-                    await conn.execute(f"DELETE FROM {table}")
-            await conn.execute("UPDATE projection_tracking SET position = 0 WHERE name = ANY($1)", self.names)
-            done = 0
-            while True:
-                count, position = await self._apply_batch(conn)
-                done += count
-                if progress:
-                    progress(position, head)
-                if count < BATCH:
-                    break
+            shadow = await Shadow.create(conn, [table for p in self.projections for table in p.tables])
+            ahead: asyncio.Queue[tuple[list[Writes], int, int] | BaseException] = asyncio.Queue(maxsize=2)
+            reading = asyncio.create_task(self._read_ahead(ahead))
+            done = position = 0
+            try:
+                while True:
+                    item = await ahead.get()
+                    if isinstance(item, BaseException):
+                        raise item
+                    batch_writes, count, position = item
+                    for writes in batch_writes:
+                        await writes.apply(conn)
+                    done += count
+                    if progress:
+                        progress(position, head)
+                    if count < REBUILD_BATCH:
+                        break
+            finally:
+                reading.cancel()
+            await conn.execute("UPDATE projection_tracking SET position = $2 WHERE name = ANY($1)", self.names,
+                               position)
+            await shadow.swap(conn)
         await self._advance(position)
         return done
+
+    async def _read_ahead(self, ahead: asyncio.Queue[tuple[list[Writes], int, int] | BaseException]) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                position = 0
+                while True:
+                    batch = await self.events.read(position, REBUILD_BATCH, conn=conn)
+                    position = batch[-1].position if batch else position
+                    await ahead.put((self._project(batch), len(batch), position))
+                    if len(batch) < REBUILD_BATCH:
+                        return
+        except Exception as e:  # noqa: BLE001 - the rebuild's transaction hears of it and rolls back
+            await ahead.put(e)
 
     async def status(self) -> list[dict[str, int | str]]:
         async with self.pool.acquire() as conn:

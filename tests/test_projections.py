@@ -31,6 +31,12 @@ async def snapshot(conn: asyncpg.Connection) -> dict[str, list]:
     return tables
 
 
+async def indexes(conn: asyncpg.Connection) -> list[tuple[str, str]]:
+    rows = await conn.fetch("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY($1::text[])"
+                            " ORDER BY indexname", TABLES)
+    return [tuple(r) for r in rows]
+
+
 async def settled(conn: asyncpg.Connection) -> None:
     for _ in range(200):
         head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM gongzhi_events")
@@ -63,12 +69,15 @@ async def test_rebuild_gives_identical_tables(gql: Client, server: Server, direc
     conn = await connect(direct_url)
     try:
         await settled(conn)
-        live = await snapshot(conn)
+        live, live_indexes = await snapshot(conn), await indexes(conn)
         assert live["tasks"] and live["burden_by_community"] and live["audit_index"]
+        assert len(live_indexes) > 2 * len(TABLES)
         result = server.cli("projections", "rebuild")
         assert "rebuilt every read model" in result.stderr
         await settled(conn)
         assert await snapshot(conn) == live
+        assert await indexes(conn) == live_indexes  # built after the load, under their own names
+        assert not await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'gongzhi_rebuild'")
         status = server.cli("projections", "status").stdout
         for projection in ALL:
             assert projection.name in status
@@ -154,5 +163,18 @@ async def test_a_failing_batch_applies_nothing_and_retries_exactly_once(fresh_ur
             assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 5
             assert await conn.fetchval("SELECT count(*) FROM tasks") == 5
             assert await conn.fetchval("SELECT open_tasks FROM communities") == 5
+            before = await snapshot(conn)
+        exploding.armed, exploding.seen = True, 0  # a rebuild that fails half way leaves the live tables
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await runner.rebuild()
+        async with platform.pool.acquire() as conn:
+            assert await snapshot(conn) == before
+            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 5
+            assert set(await conn.fetch("SELECT DISTINCT position FROM projection_tracking")) == {(7,)}
+            assert not await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'gongzhi_rebuild'")
+        exploding.armed = False
+        assert await runner.rebuild() == 7
+        async with platform.pool.acquire() as conn:
+            assert await snapshot(conn) == before
     finally:
         await platform.stop()

@@ -50,6 +50,7 @@ class Gongzhi(Application[UUID]):
     """The event store of co-governance: every command appends here (table gongzhi_events)."""
 
     name = "Gongzhi"
+    env = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)

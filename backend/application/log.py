@@ -8,11 +8,10 @@ Rows are decoded by the application's mapper, so upcasting applies to every read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -25,8 +24,7 @@ METADATA = {"originator_id", "originator_version", "timestamp", "originator_topi
 SELECT = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"
 
 
-@dataclass(frozen=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
     """One event as the log holds it, with its place and its metadata unpacked."""
 
     position: int
