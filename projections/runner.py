@@ -2,8 +2,9 @@
 
 Each batch is one transaction that locks the projections' tracking rows, reads the events
 after them, gives each event to the projections that have not seen it, applies the statements
-they made (see projections/base.py), and moves the tracking rows: a read model and its position commit together, so a crash neither applies an
-event twice nor skips one, and two runners (two servers, or a rebuild) take turns.
+they made (see projections/base.py), and moves the tracking rows: a read model and its
+position commit together, so a crash neither applies an event twice nor skips one, and two
+runners (two servers, or a rebuild) take turns.
 It wakes on the log's NOTIFY and catches up from its tracked position at start.
 """
 from __future__ import annotations

@@ -128,3 +128,29 @@ async def test_subscription_refuses_residents_and_missing_tokens(gql: Client, se
         message = await sub.next()
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_subscribers_with_different_documents_each_get_their_own_shape(gql: Client, server) -> None:
+    """Executions are shared between subscribers of one document (backend/api/execution.py):
+    never between different documents, variables or actors."""
+    c = await ops.community(gql)
+    after = (await ops.delegate(gql, c))["receipt"]["position"]
+    narrow = "subscription($after: Position, $scope: String) { events(after: $after, scope: $scope) { position } }"
+    aliased = ("subscription($after: Position, $scope: String) { events(after: $after, scope: $scope) "
+               "{ at: position kind: type actor { role } } }")
+    async with Subscription(server.url, SUBSCRIBE, {"after": after, "scope": c.code}, c.auditor) as full_1, \
+            Subscription(server.url, SUBSCRIBE, {"after": after, "scope": c.code}, c.auditor) as full_2, \
+            Subscription(server.url, SUBSCRIBE, {"after": after - 1, "scope": c.code}, c.auditor) as earlier, \
+            Subscription(server.url, narrow, {"after": after, "scope": c.code}, c.auditor) as short, \
+            Subscription(server.url, aliased, {"after": after, "scope": c.code}, token(Role.INTEGRATOR, "")) as renamed:
+        first = await earlier.next()
+        assert first["payload"]["data"]["events"]["position"] == after
+        position = (await ops.delegate(gql, c))["receipt"]["position"]
+        got = {name: (await sub.next())["payload"]["data"]["events"]
+               for name, sub in (("full_1", full_1), ("full_2", full_2), ("earlier", earlier), ("short", short),
+                                 ("renamed", renamed))}
+    assert got["full_1"] == got["full_2"] == got["earlier"]
+    assert got["full_1"]["position"] == position and got["full_1"]["type"] == "TaskDelegated"
+    assert set(got["full_1"]) == {"position", "entityId", "entityType", "version", "type", "actor", "data"}
+    assert got["short"] == {"position": position}
+    assert got["renamed"] == {"at": position, "kind": "TaskDelegated", "actor": {"role": "DEPARTMENT"}}

@@ -325,7 +325,21 @@ async def events(info: strawberry.Info, after: int, types: list[str] | None,
         return e.community_code.startswith(prefix) and (not topics or e.type in wanted_types)
 
     async for e in c.platform.feed.follow(after, wanted):
-        yield event_type(e)
+        yield live_event(e)
+
+
+_live_events: dict[int, t.Event] = {}
+
+
+def live_event(e: LoggedEvent) -> t.Event:
+    """One API object per recent log position, shared by every subscriber it reaches, so that
+    their executions of the same document can be shared too (backend/api/execution.py)."""
+    event = _live_events.get(e.position)
+    if event is None:
+        if len(_live_events) >= 4096:
+            del _live_events[next(iter(_live_events))]
+        event = _live_events[e.position] = event_type(e)
+    return event
 
 
 async def community_counts(c: Context, community: CommunityAggregate) -> t.Community:

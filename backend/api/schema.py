@@ -16,6 +16,7 @@ from backend.api import resolvers as r
 from backend.api import types as t
 from backend.api.context import ctx
 from backend.api.errors import ErrorCodes, as_graphql_error
+from backend.api.execution import GongzhiExecutionContext
 from backend.domain.errors import GongzhiError
 
 class CachedParser(ParserCache):
@@ -228,6 +229,7 @@ def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
     return GongzhiSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
+        execution_context_class=GongzhiExecutionContext,
         extensions=[ErrorCodes, lambda: AddValidationRules(limits),
                     lambda: CachedParser(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
     )
