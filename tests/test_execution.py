@@ -1,0 +1,106 @@
+"""The execution shortcuts (backend/api/execution.py) give exactly what graphql-core gives:
+the same data and the same errors, at the same paths, for regular and irregular values."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from backend.api.execution import GongzhiExecutionContext
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "RED"
+    BLUE = "BLUE"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leaf(Named):
+    name: str
+    colour: Colour
+    at: datetime
+    note: str | None = None
+
+
+@strawberry.type
+class Branch:
+    title: str
+    leaf: Leaf
+    maybe: Leaf | None
+    leaves: list[Leaf]
+    named: list[Named]
+    tags: list[str | None]
+    strict: str  # set to None in one case below: a non-null violation
+
+    @strawberry.field
+    def shout(self, suffix: str = "!") -> str:
+        return self.title.upper() + suffix
+
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def leaf(name: str, colour: Any = Colour.RED) -> Leaf:
+    return Leaf(name=name, colour=colour, at=AT)
+
+
+def branches() -> list[Branch]:
+    regular = Branch(title="a", leaf=leaf("x"), maybe=None, leaves=[leaf("y"), leaf("z", Colour.BLUE)],
+                     named=[leaf("n")], tags=["t", None], strict="s")
+    no_strict = Branch(title="b", leaf=leaf("x"), maybe=leaf("m"), leaves=[], named=[], tags=[], strict=None)
+    bad_enum = Branch(title="c", leaf=leaf("x", "PURPLE"), maybe=None, leaves=[leaf("q")], named=[], tags=[],
+                      strict="s")
+    null_item = Branch(title="d", leaf=leaf("x"), maybe=None, leaves=[leaf("q"), None], named=[], tags=[],
+                       strict="s")
+    return [regular, no_strict, bad_enum, null_item]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def branches(self) -> list[Branch | None]:
+        return branches()
+
+
+QUERIES = [
+    "{ branches { title strict leaf { name colour at note } maybe { name } leaves { name colour } tags } }",
+    "{ branches { t: title l: leaf { n: name __typename } __typename } }",
+    "{ branches { title shout(suffix: \"?\") leaves { name } } }",
+    "{ branches { named { name ... on Leaf { colour } } } }",
+    "query($with: Boolean!) { branches { title leaf @include(if: $with) { name } ...F } }"
+    " fragment F on Branch { leaves { at } }",
+]
+
+
+def run(context_class: type, query: str) -> dict[str, Any]:
+    schema = strawberry.Schema(query=Query, execution_context_class=context_class)
+    result = schema.execute_sync(query, variable_values={"with": True})
+    return {"data": result.data,
+            "errors": sorted((e.message, tuple(e.path or ())) for e in result.errors or [])}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_data_and_errors_as_graphql_core(query: str) -> None:
+    ours, theirs = run(GongzhiExecutionContext, query), run(StrawberryGraphQLCoreExecutionContext, query)
+    assert ours == theirs
+    assert ours["data"] is not None
+
+
+def test_the_irregular_cases_are_errors_where_graphql_core_puts_them() -> None:
+    result = run(GongzhiExecutionContext, QUERIES[0])
+    paths = {path for _, path in result["errors"]}
+    assert ("branches", 1, "strict") in paths  # a null in a non-null field
+    assert ("branches", 2, "leaf", "colour") in paths  # a value the enum does not know
+    assert ("branches", 3, "leaves", 1) in paths  # a null item in a list of non-null items
+    assert result["data"]["branches"][0]["leaves"][1] == {"name": "z", "colour": "BLUE"}
+    assert result["data"]["branches"][1] is None and result["data"]["branches"][2] is None
