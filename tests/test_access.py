@@ -1,6 +1,7 @@
 """Who may do what, role by role, through the API (the table is backend/domain/access.py)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -115,3 +116,13 @@ async def test_expired_and_forged_tokens(gql: Client) -> None:
     forged = issue("another-secret-" + "y" * 40, "x", Role.ADMIN, "")
     for tok in (expired, forged):
         assert await gql.code("{ me { id } }", tok=tok) == "UNAUTHENTICATED"
+
+
+async def test_a_token_that_expires_after_use_is_refused_then(gql: Client) -> None:
+    """Verified tokens are remembered (backend/api/auth.py), but never past their expiry."""
+    from backend.api.auth import issue
+    from tests.harness import SECRET
+    brief = issue(SECRET, "brief", Role.ADMIN, "", ttl_s=2)
+    assert (await gql.call("{ me { id } }", tok=brief))["me"]["id"] == "brief"
+    await asyncio.sleep(2.2)
+    assert await gql.code("{ me { id } }", tok=brief) == "UNAUTHENTICATED"
