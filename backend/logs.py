@@ -8,8 +8,15 @@ import sys
 import structlog
 
 
+def level_name() -> str:
+    """GONGZHI_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR), INFO by default; at WARNING and above
+    the server keeps no per-request access log."""
+    name = os.environ.get("GONGZHI_LOG_LEVEL", "INFO").upper()
+    return name if isinstance(getattr(logging, name, None), int) else "INFO"
+
+
 def configure() -> None:
-    level = getattr(logging, os.environ.get("GONGZHI_LOG_LEVEL", "INFO").upper(), logging.INFO)
+    level = getattr(logging, level_name())
     logging.basicConfig(level=level, format="%(message)s")
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -50,28 +50,36 @@ class Gongzhi(Application[UUID]):
     """The event store of co-governance: every command appends here (table gongzhi_events)."""
 
     name = "Gongzhi"
-    env = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
+    env = {
+        "TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder",
+        # Recently used aggregates stay in memory; each load still asks the store for newer events
+        # (fast-forward), so a change saved by another process is never missed, and a command works
+        # on a copy, so a refused change leaves the cached one as it was.
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._registered: set[str] = set()
 
     # -- plumbing ---------------------------------------------------------------------
-    def _get(self, cls: type[A], entity_id: UUID | str, what: str) -> A:
+    def _get(self, cls: type[A], entity_id: UUID | str, what: str, *, to_change: bool = True) -> A:
+        """An aggregate to change (a copy of the cached one), or only to read (to_change=False)."""
         if isinstance(entity_id, str):
             entity_id = values.uuid(entity_id, what)
         try:
-            aggregate = self.repository.get(entity_id)
+            aggregate = self.repository.get(entity_id, deepcopy_from_cache=to_change)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} {entity_id}") from None
         if not isinstance(aggregate, cls):
             raise NotFound(f"no {what} {entity_id}")
         return aggregate
 
-    def community(self, code: str) -> Community:
+    def community(self, code: str, *, to_change: bool = False) -> Community:
         values.division_code(code)
         try:
-            return self._get(Community, values.community_id(code), "community")
+            return self._get(Community, values.community_id(code), "community", to_change=to_change)
         except NotFound:
             raise NotFound(f"no community {code}") from None
 
@@ -102,7 +110,7 @@ class Gongzhi(Application[UUID]):
 
     def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> tuple[Community, Receipt]:
         authorize(by.actor, Action.PUBLISH_DUTY_LIST, values.division_code(community_code))
-        community = self.community(community_code)
+        community = self.community(community_code, to_change=True)
         community.publish_duty_list(items, by)
         return community, self._commit_change(community)
 

@@ -9,9 +9,9 @@ lock, one NOTIFY, one commit for the batch, the same ordering guarantee. A save 
 conflict (a stale version, a second ballot) fails alone, through a savepoint; the others in
 its batch commit.
 
-The batch's transaction is sent as one script (BEGIN, the lock, NOTIFY, the INSERT, COMMIT),
-one round trip instead of eight: the writer shares the interpreter with every command thread,
-and each answer it waits for costs it a turn at the GIL. If the script fails on a conflict,
+The batch's statements (BEGIN, the lock, NOTIFY, the INSERT, COMMIT) are sent together in
+pipeline mode, one round trip instead of eight: the writer shares the interpreter with every command thread,
+and each answer it waits for costs it a turn at the GIL. If the INSERT fails on a conflict,
 nothing of it was committed, and the batch is written again save by save.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 MAX_BATCH = 500  # saves in one transaction
@@ -38,9 +39,7 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
             " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
             " RETURNING originator_id, originator_version, notification_id"
         ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
-        self._script = SQL("; ").join([SQL("BEGIN"), *self.lock_table_statements,
-                                       SQL("NOTIFY {}").format(Identifier(self.channel_name)), self._insert_many,
-                                       SQL("COMMIT")])
+        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
         self._queue: queue.SimpleQueue[tuple[Sequence[StoredEvent], Future[list[int]]]] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_forever, name="event-writer", daemon=True)
         self._writer.start()
@@ -83,12 +82,16 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
             return [[ids[(e.originator_id, e.originator_version)] for e in events] for events, _ in batch]
 
     def _write_script(self, conn: psycopg.Connection[Any], events: list[StoredEvent]) -> dict[tuple[Any, int], int]:
-        with psycopg.ClientCursor(conn) as curs:
-            curs.execute(self._script, self._columns(events))
-            while curs.description is None or curs.description[0].name != "originator_id":
-                if not curs.nextset():
-                    raise RuntimeError("the append script returned no positions")
-            return {(row["originator_id"], row["originator_version"]): row["notification_id"] for row in curs.fetchall()}
+        """BEGIN, the lock, NOTIFY, the INSERT and COMMIT, sent together (pipeline mode)."""
+        with conn.pipeline(), conn.cursor(row_factory=tuple_row) as curs, \
+                conn.cursor(row_factory=tuple_row) as inserted:
+            curs.execute("BEGIN")
+            for statement in self.lock_table_statements:
+                curs.execute(statement, prepare=True)
+            curs.execute(self._notify, prepare=True)
+            inserted.execute(self._insert_many, self._columns(events), prepare=True, binary=True)
+            curs.execute("COMMIT")
+            return {(row[0], row[1]): row[2] for row in inserted.fetchall()}
 
     @staticmethod
     def _columns(events: list[StoredEvent]) -> tuple[list[Any], ...]:

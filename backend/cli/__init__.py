@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from backend import bootstrap, config
+from backend import bootstrap, config, logs
 from backend.domain.access import Role
 
 app = typer.Typer(help="Gongzhi (共治): the system of record for community co-governance.", no_args_is_help=True)
@@ -27,8 +28,7 @@ console = Console(stderr=True)
 
 
 def main() -> None:
-    from backend.logs import configure
-    configure()
+    logs.configure()
     app()
 
 
@@ -60,7 +60,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
     # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level="info")
+    level = logs.level_name()
+    uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level=level.lower(),
+                access_log=logging.getLevelName(level) <= logging.INFO)
 
 
 @app.command()

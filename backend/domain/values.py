@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from backend.domain.errors import InvalidInput
@@ -64,6 +65,7 @@ def uuid(value: str, field: str) -> UUID:
         raise InvalidInput(f"{field} is not a UUID: {value!r}", field=field) from None
 
 
+@lru_cache(maxsize=65_536)
 def community_id(code: str) -> UUID:
     """The stream id of a community: derived from its code, so one code is one stream."""
     return uuid5(GONGZHI_NAMESPACE, f"community:{code}")
