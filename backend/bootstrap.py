@@ -12,6 +12,7 @@ from backend.application.feed import LiveFeed
 from backend.application.gateway import Commands
 from backend.application.governance import Gongzhi
 from backend.application.log import EventLog
+from backend.application.store import AsyncAppender
 from projections import ALL
 from projections.runner import ProjectionRunner
 
@@ -58,7 +59,8 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True)
     if applied:
         log.info("read-model migrations applied", migrations=applied)
     feed = LiveFeed(pool, events)
-    platform = Platform(settings, url, app, pool, events, runner, feed, Commands(settings.pool_size * 2))
+    commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2)
+    platform = Platform(settings, url, app, pool, events, runner, feed, commands)
     if follow:
         await runner.start()
         await feed.start()

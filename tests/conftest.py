@@ -12,7 +12,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from backend import database
-from tests.harness import Client, Server, server_env
+from tests.harness import Client, Server, connect, server_env
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +53,16 @@ async def gql(server: Server) -> AsyncIterator[Client]:
     client = Client(server.url)
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def fresh_url(direct_url: str) -> AsyncIterator[str]:
+    """A new, empty database of its own, for a test that starts its own platform."""
+    name = f"gongzhi_t_{uuid.uuid4().hex[:10]}"
+    conn = await connect(direct_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    yield make_conninfo(direct_url, dbname=name)
+    conn = await connect(direct_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()

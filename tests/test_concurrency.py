@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime, timezone
 
 import pytest
 
+from backend import bootstrap, config
+from backend.domain.access import Actor, Role
+from backend.domain.stamp import Stamp
 from tests import ops
-from tests.harness import Client
+from tests.harness import SECRET, Client
 
 RACERS = 16
 
@@ -81,3 +85,35 @@ async def test_a_conflict_does_not_sink_the_saves_committed_beside_it(gql: Clien
         errors = response.json().get("errors")
         outcomes[errors[0]["extensions"]["code"] if errors else "OK"] += 1
     assert outcomes == Counter({"OK": RACERS + 1, "DUPLICATE_EVALUATION": RACERS - 1})
+
+
+async def test_commands_on_the_event_loop_commit_in_waves_and_none_is_lost(fresh_url: str, data_dir) -> None:
+    """The async group commit (backend/application/store.py, AsyncAppender) with 32 writers in
+    waves: every command commits once, at its own position, and none waits forever (appends that
+    arrive while a batch's connection is being released must start the next batch)."""
+    settings = config.Settings(database_url=fresh_url, data_dir=data_dir, secret=SECRET)
+    platform = await bootstrap.start(settings, follow=False)
+    try:
+        code = "320102001001"
+        office = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "t")
+        await platform.commands.run(platform.app.register_community, office, code, "社区", "URBAN")
+        committee = Stamp(Actor("c", Role.COMMITTEE, code), "t")
+        held_at = datetime.now(timezone.utc)
+        positions: list[int] = []
+
+        async def writer(n: int, drift: bool) -> None:
+            for i in range(40):
+                _, receipt = await platform.commands.run(platform.app.record_activity, committee, code,
+                                                         f"活动 {n}-{i}", None, held_at, 1, [])
+                positions.append(receipt.position)
+                if drift and i % 5 == n % 5:
+                    await asyncio.sleep(0.002 * (n % 3))  # the writers drift apart: batches of every size
+
+        for drift in (False, True):  # in lockstep (each batch drains the queue), then drifting
+            await asyncio.wait_for(asyncio.gather(*(writer(n, drift) for n in range(32))), 60)
+        assert len(positions) == len(set(positions)) == 2 * 32 * 40
+        async with platform.pool.acquire() as conn:
+            stored = await conn.fetch("SELECT notification_id FROM gongzhi_events WHERE topic LIKE '%ActivityHeld'")
+        assert sorted(r[0] for r in stored) == sorted(positions)
+    finally:
+        await platform.stop()

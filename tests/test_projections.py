@@ -47,18 +47,6 @@ async def settled(conn: asyncpg.Connection) -> None:
     raise AssertionError("projections did not catch up")
 
 
-@pytest.fixture
-async def fresh_url(direct_url: str) -> AsyncIterator[str]:
-    name = f"gongzhi_t_{uuid.uuid4().hex[:10]}"
-    conn = await connect(direct_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    yield make_conninfo(direct_url, dbname=name)
-    conn = await connect(direct_url)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.close()
-
-
 async def test_rebuild_gives_identical_tables(gql: Client, server: Server, direct_url: str) -> None:
     c = await ops.community(gql)
     task = (await ops.delegate(gql, c))["task"]

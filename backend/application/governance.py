@@ -1,7 +1,9 @@
 """The command side: one eventsourcing Application whose methods are the governance commands.
 
 Each command checks access, loads what it needs, lets the aggregates decide, and saves.
-What it returns says where the last event landed in the log (a Receipt).
+What it returns says where the last event landed in the log (a Receipt). Commands are steps
+(backend/application/steps.py): they yield their loads and commits, so the same command runs
+synchronously here or on the event loop (backend/application/gateway.py).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+
+from backend.application.steps import Commit, Load, Steps, command
 
 from backend.domain import values
 from backend.domain.access import Action, authorize
@@ -63,78 +67,93 @@ class Gongzhi(Application[UUID]):
         super().__init__(env)
         self._registered: set[str] = set()
 
+    # -- the steps' store, synchronously (steps.drive) ------------------------------------
+    def load_now(self, step: Load) -> Aggregate | None:
+        try:
+            return self.repository.get(step.stream_id, deepcopy_from_cache=step.to_change)
+        except AggregateNotFoundError:
+            return None
+
+    def commit_now(self, step: Commit) -> list[int]:
+        return [recording.notification.id for recording in self.save(step.aggregate)]
+
     # -- plumbing ---------------------------------------------------------------------
-    def _get(self, cls: type[A], entity_id: UUID | str, what: str, *, to_change: bool = True) -> A:
-        """An aggregate to change (a copy of the cached one), or only to read (to_change=False)."""
+    def _get(self, cls: type[A], entity_id: UUID | str, what: str, *, to_change: bool = True) -> Steps[A]:
+        """An aggregate to change, or only to read (to_change=False)."""
         if isinstance(entity_id, str):
             entity_id = values.uuid(entity_id, what)
-        try:
-            aggregate = self.repository.get(entity_id, deepcopy_from_cache=to_change)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {what} {entity_id}") from None
+        aggregate = yield Load(entity_id, to_change)
         if not isinstance(aggregate, cls):
             raise NotFound(f"no {what} {entity_id}")
         return aggregate
 
-    def community(self, code: str, *, to_change: bool = False) -> Community:
+    def _community(self, code: str, *, to_change: bool = False) -> Steps[Community]:
         values.division_code(code)
         try:
-            return self._get(Community, values.community_id(code), "community", to_change=to_change)
+            return (yield from self._get(Community, values.community_id(code), "community", to_change=to_change))
         except NotFound:
             raise NotFound(f"no community {code}") from None
 
-    def require_community(self, code: str) -> None:
+    @command
+    def community(self, code: str) -> Steps[Community]:
+        return (yield from self._community(code))
+
+    def _require_community(self, code: str) -> Steps[None]:
         """That the community exists. A registration is never undone, so once seen it is
         remembered: commands that only need the community to exist skip loading it."""
         if code not in self._registered:
-            self.community(code)
+            yield from self._community(code)
             self._registered.add(code)
 
-    def _commit(self, aggregate: Aggregate, conflict: Exception) -> Receipt:
+    def _commit(self, aggregate: Aggregate, conflict: Exception) -> Steps[Receipt]:
         try:
-            recordings = self.save(aggregate)
+            positions = yield Commit(aggregate)
         except IntegrityError:
             raise conflict from None
-        return Receipt(recordings[-1].notification.id, entity_id_of(aggregate), aggregate.version)
+        return Receipt(positions[-1], entity_id_of(aggregate), aggregate.version)
 
-    def _commit_change(self, aggregate: Aggregate) -> Receipt:
-        return self._commit(aggregate, VersionConflict(
-            "another change to this entity was saved first; reload and retry"))
+    def _commit_change(self, aggregate: Aggregate) -> Steps[Receipt]:
+        return (yield from self._commit(aggregate, VersionConflict(
+            "another change to this entity was saved first; reload and retry")))
 
     # -- communities and duty lists (P3) -------------------------------------------
-    def register_community(self, by: Stamp, code: str, name: str, kind: str) -> tuple[Community, Receipt]:
+    @command
+    def register_community(self, by: Stamp, code: str, name: str, kind: str) -> Steps[tuple[Community, Receipt]]:
         values.division_code(code)
         authorize(by.actor, Action.REGISTER_COMMUNITY, code)
         community = Community.register(code, name, kind, by)
-        return community, self._commit(community, AlreadyExists(f"community {code} is registered already"))
+        return community, (yield from self._commit(community, AlreadyExists(f"community {code} is registered already")))
 
-    def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> tuple[Community, Receipt]:
+    @command
+    def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> Steps[tuple[Community, Receipt]]:
         authorize(by.actor, Action.PUBLISH_DUTY_LIST, values.division_code(community_code))
-        community = self.community(community_code, to_change=True)
+        community = yield from self._community(community_code, to_change=True)
         community.publish_duty_list(items, by)
-        return community, self._commit_change(community)
+        return community, (yield from self._commit_change(community))
 
     # -- agreements (P4) ---------------------------------------------------------------
+    @command
     def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
-                               funding_yuan: str, valid_until: datetime) -> tuple[ServiceAgreement, Receipt]:
+                               funding_yuan: str, valid_until: datetime) -> Steps[tuple[ServiceAgreement, Receipt]]:
         authorize(by.actor, Action.SIGN_SERVICE_AGREEMENT, values.division_code(community_code))
-        self.require_community(community_code)
+        yield from self._require_community(community_code)
         agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by)
-        return agreement, self._commit_change(agreement)
+        return agreement, (yield from self._commit_change(agreement))
 
     # -- tasks (P1, P2) -----------------------------------------------------------------
+    @command
     def delegate_task(self, by: Stamp, community_code: str, title: str, from_department: str,
                       duty_item_code: str | None = None, agreement_id: str | None = None,
-                      due_at: datetime | None = None) -> tuple[Task, Receipt]:
+                      due_at: datetime | None = None) -> Steps[tuple[Task, Receipt]]:
         authorize(by.actor, Action.DELEGATE_TASK, values.division_code(community_code))
         title, from_department = values.text(title, "title"), values.text(from_department, "fromDepartment", 200)
         due_at = values.aware(due_at, "dueAt") if due_at else None
-        community = self.community(community_code)
+        community = yield from self._community(community_code)
         agreement_uuid = values.uuid(agreement_id, "agreementId") if agreement_id else None
         agreement = None
         if agreement_uuid is not None:
             try:
-                agreement = self._get(ServiceAgreement, agreement_uuid, "agreement")
+                agreement = yield from self._get(ServiceAgreement, agreement_uuid, "agreement")
             except NotFound:
                 agreement = None
         basis, reason = basis_for(community, duty_item_code, agreement, now())
@@ -145,66 +164,73 @@ class Gongzhi(Application[UUID]):
                 title=title, from_department=from_department, duty_item_code=duty_item_code,
                 agreement_id=agreement_uuid, duty_list_version=community.duty_list_version,
                 reason=reason, **by.on(community_code))
-            receipt = self._commit_change(refusal)
+            receipt = yield from self._commit_change(refusal)
             raise OffListTask(f"delegation refused (P1): {reason}", position=receipt.position,
                               refusalId=receipt.entity_id)
         task = Task.delegate(community, title, from_department, basis, duty_item_code,
                              agreement_uuid, due_at, by)
-        return task, self._commit_change(task)
+        return task, (yield from self._commit_change(task))
 
-    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None, decide: Any) -> tuple[Task, Receipt]:
-        task = self._get(Task, task_id, "task")
+    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None, decide: Any) -> Steps[tuple[Task, Receipt]]:
+        task = yield from self._get(Task, task_id, "task")
         authorize(by.actor, Action.DECIDE_TASK, task.community_code)
         task.check_version(expected_version)
         decide(task)
-        return task, self._commit_change(task)
+        return task, (yield from self._commit_change(task))
 
-    def accept_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> tuple[Task, Receipt]:
-        return self._decide_task(by, task_id, expected_version, lambda t: t.accept(by))
+    @command
+    def accept_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
+        return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.accept(by)))
 
+    @command
     def decline_task(self, by: Stamp, task_id: str, reason: str,
-                     expected_version: int | None = None) -> tuple[Task, Receipt]:
-        return self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by))
+                     expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
+        return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by)))
 
-    def complete_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> tuple[Task, Receipt]:
-        return self._decide_task(by, task_id, expected_version, lambda t: t.complete(by))
+    @command
+    def complete_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
+        return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.complete(by)))
 
     # -- organizations (P28) --------------------------------------------------------------
+    @command
     def register_organization(self, by: Stamp, community_code: str, name: str, category: str,
-                              status: str, hub_id: str | None = None) -> tuple[Organization, Receipt]:
+                              status: str, hub_id: str | None = None) -> Steps[tuple[Organization, Receipt]]:
         status_ = OrganizationStatus(status)
         action = Action.REGISTER_ORGANIZATION if status_ is OrganizationStatus.REGISTERED else Action.FILE_ORGANIZATION
         authorize(by.actor, action, values.division_code(community_code))
-        self.require_community(community_code)
-        hub_uuid = self._get(Organization, hub_id, "hub organization").id if hub_id else None
+        yield from self._require_community(community_code)
+        hub_uuid = (yield from self._get(Organization, hub_id, "hub organization")).id if hub_id else None
         organization = Organization.register(community_code, name, OrganizationCategory(category),
                                              status_, hub_uuid, by)
-        return organization, self._commit_change(organization)
+        return organization, (yield from self._commit_change(organization))
 
     # -- activities (P22, P34) ------------------------------------------------------------
+    @command
     def record_activity(self, by: Stamp, community_code: str, title: str, organizer_id: str | None,
                         held_at: datetime, participants: int,
-                        volunteer_hours: list[dict]) -> tuple[Activity, Receipt]:
+                        volunteer_hours: list[dict]) -> Steps[tuple[Activity, Receipt]]:
         authorize(by.actor, Action.RECORD_ACTIVITY, values.division_code(community_code))
-        self.require_community(community_code)
+        yield from self._require_community(community_code)
         activity = Activity.record(community_code, title, organizer_id, held_at, participants, volunteer_hours, by)
-        return activity, self._commit_change(activity)
+        return activity, (yield from self._commit_change(activity))
 
     # -- evaluation (P26) -------------------------------------------------------------------
+    @command
     def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict],
-                                 closes_at: datetime) -> tuple[EvaluationCampaign, Receipt]:
+                                 closes_at: datetime) -> Steps[tuple[EvaluationCampaign, Receipt]]:
         authorize(by.actor, Action.OPEN_EVALUATION_CAMPAIGN, values.division_code(community_code))
-        self.require_community(community_code)
+        yield from self._require_community(community_code)
         campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, by)
-        return campaign, self._commit_change(campaign)
+        return campaign, (yield from self._commit_change(campaign))
 
+    @command
     def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,
-                        comment: str | None = None) -> Receipt:
-        campaign = self._get(EvaluationCampaign, campaign_id, "campaign")
+                        comment: str | None = None) -> Steps[Receipt]:
+        campaign = yield from self._get(EvaluationCampaign, campaign_id, "campaign")
         authorize(by.actor, Action.CAST_EVALUATION, campaign.community_code)
         ballot = EvaluationBallot.cast(campaign, target_id, Satisfaction(satisfaction), comment, now(), by)
-        return self._commit(ballot, DuplicateEvaluation(
-            "this resident has already evaluated this target in this campaign"))
+        return (yield from self._commit(ballot, DuplicateEvaluation(
+            "this resident has already evaluated this target in this campaign")))
 
     # -- reading the log ----------------------------------------------------------------------
     def stream_id(self, entity_id: str) -> UUID:

@@ -107,6 +107,18 @@ class EventLog:
         rows = await (conn or self.pool).fetch(sql, *args)
         return [self.decode(row) for row in rows]
 
+    async def aggregate(self, stream_id: UUID) -> Any:
+        """The aggregate of a stream as stored now (None if it has no events): its events,
+        decoded by the mapper, folded as eventsourcing's repository folds them."""
+        rows = await self.pool.fetch(f"SELECT originator_version, topic, state FROM {EVENTS_TABLE}"
+                                     " WHERE originator_id = $1 ORDER BY originator_version", stream_id)
+        aggregate = None
+        for row in rows:
+            stored = StoredEvent(originator_id=stream_id, originator_version=row["originator_version"],
+                                 topic=row["topic"], state=bytes(row["state"]))
+            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)
+        return aggregate
+
     async def stream(self, stream_id: UUID) -> list[LoggedEvent]:
         rows = await self.pool.fetch(f"{SELECT} WHERE originator_id = $1 ORDER BY originator_version", stream_id)
         return [self.decode(row) for row in rows]

@@ -1,5 +1,5 @@
 """Group commit for the event store: the one place where eventsourcing's PostgreSQL recorder
-is extended.
+is extended, and where events are appended from the event loop.
 
 The library's recorder takes `LOCK TABLE ... IN EXCLUSIVE MODE` in every insert transaction so
 that positions become visible in order. That keeps the log gap-free for readers, but it makes
@@ -16,12 +16,14 @@ nothing of it was committed, and the batch is written again save by save.
 """
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import asyncpg
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -122,3 +124,77 @@ class GroupCommitRecorder(PostgresApplicationRecorder):
     def _insert(self, curs: psycopg.Cursor[Any], events: list[StoredEvent]) -> dict[tuple[Any, int], int]:
         curs.execute(self._insert_many, self._columns(events))
         return {(row["originator_id"], row["originator_version"]): row["notification_id"] for row in curs.fetchall()}
+
+
+class AsyncAppender:
+    """The same group commit on the event loop, for commands driven there (gateway.py).
+
+    Appends that arrive while a batch is being written form the next batch: one transaction
+    takes the library's table lock (so positions become visible in order, exactly as with its
+    recorder and with `GroupCommitRecorder`, which may write beside it), NOTIFYs, inserts the
+    batch and commits. A conflicting save fails alone, through a savepoint.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, recorder: PostgresApplicationRecorder) -> None:
+        schema, table = recorder.datastore.schema, recorder.events_table_name
+        qualified = f'"{schema}"."{table}"'
+        self.pool = pool
+        self._open = (f"SET LOCAL lock_timeout = '{recorder.datastore.lock_timeout}s';"
+                      f" LOCK TABLE {qualified} IN EXCLUSIVE MODE; NOTIFY \"{recorder.channel_name}\"")
+        self._insert = (f"INSERT INTO {qualified} (originator_id, originator_version, topic, state)"
+                        " SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bytea[])"
+                        " RETURNING originator_id, originator_version, notification_id")
+        self._pending: list[tuple[Sequence[StoredEvent], asyncio.Future[list[int]]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def append(self, events: Sequence[StoredEvent]) -> list[int]:
+        """Positions of `events` once committed; IntegrityError if they conflict."""
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._pending.append((events, future))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_pending())
+        return await future
+
+    async def _write_pending(self) -> None:
+        while self._pending:  # checked again after the release, which awaits too
+            async with self.pool.acquire() as conn:
+                while self._pending:
+                    batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                    try:
+                        outcomes = await self._write(conn, batch)
+                    except Exception as e:  # noqa: BLE001 - the whole batch failed; each save hears why
+                        outcomes = [e] * len(batch)
+                    for (_, future), outcome in zip(batch, outcomes, strict=True):
+                        if future.done():  # its caller went away
+                            continue
+                        if isinstance(outcome, Exception):
+                            future.set_exception(outcome)
+                        else:
+                            future.set_result(outcome)
+
+    async def _write(self, conn: asyncpg.Connection,
+                     batch: list[tuple[Sequence[StoredEvent], asyncio.Future[list[int]]]]) -> list[Any]:
+        try:
+            async with conn.transaction():
+                await conn.execute(self._open)
+                ids = await self._insert_rows(conn, [e for events, _ in batch for e in events])
+            return [[ids[(e.originator_id, e.originator_version)] for e in events] for events, _ in batch]
+        except asyncpg.UniqueViolationError:
+            pass
+        outcomes: list[Any] = []
+        async with conn.transaction():
+            await conn.execute(self._open)
+            for events, _ in batch:
+                try:
+                    async with conn.transaction():  # a savepoint: one conflict must not sink the batch
+                        ids = await self._insert_rows(conn, events)
+                    outcomes.append([ids[(e.originator_id, e.originator_version)] for e in events])
+                except asyncpg.UniqueViolationError as e:
+                    outcomes.append(IntegrityError(str(e)))
+        return outcomes
+
+    async def _insert_rows(self, conn: asyncpg.Connection, events: Sequence[StoredEvent]) -> dict[tuple[Any, int], int]:
+        rows = await conn.fetch(self._insert, [e.originator_id for e in events],
+                                [e.originator_version for e in events], [e.topic for e in events],
+                                [e.state for e in events])
+        return {(row[0], row[1]): row[2] for row in rows}
