@@ -23,12 +23,16 @@ class OrjsonTranscoder(JSONTranscoder):
 
     def _revive(self, value: Any) -> Any:
         """What the library's object hook does, innermost objects first."""
-        if type(value) is dict:
+        kind = type(value)
+        if kind is dict:
             for key, item in value.items():
                 if type(item) is dict or type(item) is list:
                     value[key] = self._revive(item)
-            return self._decode_obj(value) if len(value) == 2 else value
-        if type(value) is list:
+            if len(value) == 2 and "_type_" in value and "_data_" in value:
+                transcoding = self.names.get(value["_type_"])
+                return transcoding.decode(value["_data_"]) if transcoding else self._decode_obj(value)
+            return value
+        if kind is list:
             for i, item in enumerate(value):
                 if type(item) is dict or type(item) is list:
                     value[i] = self._revive(item)
