@@ -7,7 +7,8 @@ completion), which is most of a list query's time: `tasks(first: 50)` is 600 fie
 object whose selected fields are all plain attributes (strawberry's basic fields: no resolver,
 no arguments, no field extensions, no middleware) of scalar, enum or plain object type, the
 result is built in one pass: read the attribute, coerce it with the type's own output
-coercion. Anything irregular (a null where the type forbids one, a value that will not coerce,
+coercion. A selection is planned when it is completed a second time (a list's items), so a
+single object costs no planning. Anything irregular (a null where the type forbids one, a value that will not coerce,
 an abstract type, @defer) gives that object back to graphql-core, which reports it as it
 always would.
 
@@ -83,7 +84,12 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # -- plain objects in one pass ----------------------------------------------------------
     def collect_and_execute_subfields(self, return_type: GraphQLObjectType, field_details_list: Any, path: Any,
                                       result: Any, position_context: Any) -> Any:
-        plan = self._plan(return_type, field_details_list)
+        seen = self.__dict__.setdefault("_seen", set())
+        key = (return_type, id(field_details_list))
+        # planning pays when a selection is completed again and again (the items of a list),
+        # not for the one object a mutation returns: the first completion takes the usual path
+        plan = self._plan(return_type, field_details_list) if key in seen else None
+        seen.add(key)
         if plan is not None:
             try:
                 return complete_plain(plan, result)
@@ -143,7 +149,7 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> "GongzhiExecutionContext":
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
-        executor._plans = {}
+        executor._plans, executor._seen = {}, set()
         executor._sharing_key = self._subscription_key()
         return executor
 
