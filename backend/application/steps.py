@@ -6,7 +6,7 @@ positions come back, or the store's IntegrityError is thrown in). It does no I/O
 
 - `drive` runs it synchronously on eventsourcing's repository and recorder: the CLI, the demo
   loader, scripts, `app.record_activity(...)` called directly.
-- `drive_async` (backend/application/gateway.py) runs it on the event loop: reads with asyncpg,
+- `Commands.drive` (backend/application/gateway.py) runs it on the event loop: reads with asyncpg,
   commits through the async group-commit writer (backend/application/store.py). A command then
   never waits on a thread, which on two cores was most of what a command cost.
 
