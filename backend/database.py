@@ -61,3 +61,12 @@ def asyncpg_dsn(url: str) -> dict[str, Any]:
         "password": params.get("password") or None,
         "database": params.get("dbname") or "postgres",
     }
+
+
+async def keep_session(conn: Any) -> None:
+    """The pools' reset: nothing more than asyncpg's own (an open transaction is rolled back).
+
+    asyncpg's default resets every connection's session with a query on each release, one round
+    trip per pool use. Nothing here leaves session state behind: settings are SET LOCAL, advisory
+    locks are transaction-scoped, cursors live in transactions, and the one LISTEN is removed by
+    its owner (backend/application/follower.py)."""

@@ -28,7 +28,8 @@ def cursor(position: int) -> str:
 def build(url: str) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # noqa: ANN202
-        app.state.pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=12)
+        app.state.pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=12,
+                                                   reset=database.keep_session)  # as the platform's
         yield
         await app.state.pool.close()
 
