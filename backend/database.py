@@ -47,7 +47,6 @@ def eventsourcing_env(url: str, pool_size: int = 8) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_CONNECT_TIMEOUT": "30",
-        "APPLICATION_RECORDER_TOPIC": "backend.application.store:GroupCommitRecorder",
     }
 
 

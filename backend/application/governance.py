@@ -17,7 +17,6 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from backend.application.steps import Commit, Load, Steps, command
-
 from backend.domain import values
 from backend.domain.access import Action, authorize
 from backend.domain.activity import Activity
@@ -57,8 +56,8 @@ class Gongzhi(Application[UUID]):
     env = {
         "TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder",
         # Recently used aggregates stay in memory; each load still asks the store for newer events
-        # (fast-forward), so a change saved by another process is never missed, and a command works
-        # on a copy, so a refused change leaves the cached one as it was.
+        # (fast-forward), so a change saved by another process is never missed, and a command that
+        # changes an aggregate works on a copy, so a refused change leaves the cached one as it was.
         "AGGREGATE_CACHE_MAXSIZE": "10000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
@@ -171,7 +170,8 @@ class Gongzhi(Application[UUID]):
                              agreement_uuid, due_at, by)
         return task, (yield from self._commit_change(task))
 
-    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None, decide: Any) -> Steps[tuple[Task, Receipt]]:
+    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None,
+                     decide: Any) -> Steps[tuple[Task, Receipt]]:
         task = yield from self._get(Task, task_id, "task")
         authorize(by.actor, Action.DECIDE_TASK, task.community_code)
         task.check_version(expected_version)
@@ -188,7 +188,8 @@ class Gongzhi(Application[UUID]):
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by)))
 
     @command
-    def complete_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
+    def complete_task(self, by: Stamp, task_id: str,
+                      expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.complete(by)))
 
     # -- organizations (P28) --------------------------------------------------------------
