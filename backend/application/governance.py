@@ -53,14 +53,7 @@ class Gongzhi(Application[UUID]):
     """The event store of co-governance: every command appends here (table gongzhi_events)."""
 
     name = "Gongzhi"
-    env = {
-        "TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder",
-        # Recently used aggregates stay in memory; each load still asks the store for newer events
-        # (fast-forward), so a change saved by another process is never missed, and a command that
-        # changes an aggregate works on a copy, so a refused change leaves the cached one as it was.
-        "AGGREGATE_CACHE_MAXSIZE": "10000",
-        "AGGREGATE_CACHE_FASTFORWARD": "y",
-    }
+    env = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -69,7 +62,7 @@ class Gongzhi(Application[UUID]):
     # -- the steps' store, synchronously (steps.drive) ------------------------------------
     def load_now(self, step: Load) -> Aggregate | None:
         try:
-            return self.repository.get(step.stream_id, deepcopy_from_cache=step.to_change)
+            return self.repository.get(step.stream_id)
         except AggregateNotFoundError:
             return None
 
@@ -77,19 +70,18 @@ class Gongzhi(Application[UUID]):
         return [recording.notification.id for recording in self.save(step.aggregate)]
 
     # -- plumbing ---------------------------------------------------------------------
-    def _get(self, cls: type[A], entity_id: UUID | str, what: str, *, to_change: bool = True) -> Steps[A]:
-        """An aggregate to change, or only to read (to_change=False)."""
+    def _get(self, cls: type[A], entity_id: UUID | str, what: str) -> Steps[A]:
         if isinstance(entity_id, str):
             entity_id = values.uuid(entity_id, what)
-        aggregate = yield Load(entity_id, to_change)
+        aggregate = yield Load(entity_id)
         if not isinstance(aggregate, cls):
             raise NotFound(f"no {what} {entity_id}")
         return aggregate
 
-    def _community(self, code: str, *, to_change: bool = False) -> Steps[Community]:
+    def _community(self, code: str) -> Steps[Community]:
         values.division_code(code)
         try:
-            return (yield from self._get(Community, values.community_id(code), "community", to_change=to_change))
+            return (yield from self._get(Community, values.community_id(code), "community"))
         except NotFound:
             raise NotFound(f"no community {code}") from None
 
@@ -126,7 +118,7 @@ class Gongzhi(Application[UUID]):
     @command
     def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> Steps[tuple[Community, Receipt]]:
         authorize(by.actor, Action.PUBLISH_DUTY_LIST, values.division_code(community_code))
-        community = yield from self._community(community_code, to_change=True)
+        community = yield from self._community(community_code)
         community.publish_duty_list(items, by)
         return community, (yield from self._commit_change(community))
 

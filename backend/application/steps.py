@@ -31,7 +31,6 @@ class Load:
     """The aggregate of `stream_id` as stored now (None if it has no events)."""
 
     stream_id: UUID
-    to_change: bool = True  # False: only read, a cached copy may be shared
 
 
 @dataclass(frozen=True)
