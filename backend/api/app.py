@@ -25,7 +25,7 @@ READY_MAX_LAG = 1_000
 # CPython's cyclic collector runs every 700 allocations by default and, in time, walks every
 # object the server holds; a request allocates thousands. With what start-up made frozen out of
 # its sight and the thresholds raised, collections are rarer and shorter (bench/README.md).
-GC_THRESHOLDS = (10_000, 20, 10)
+GC_THRESHOLDS = (10_000, 5, 10)
 CONSISTENT_AFTER = "x-consistent-after"
 
 
