@@ -8,13 +8,11 @@ object whose selected fields are all plain attributes (strawberry's basic fields
 no arguments, no field extensions, no middleware) of scalar, enum or plain object type, the
 result is built in one pass: read the attribute, coerce it with the type's own output
 coercion. A selection is planned when it is completed a second time (a list's items), so a
-single object costs no planning. Anything irregular (a null where the type forbids one, a value that will not coerce,
-an abstract type, @defer) gives that object back to graphql-core, which reports it as it
-always would.
+single object costs no planning. Anything irregular (a null where the type forbids one, a value
+that will not coerce, an abstract type, @defer) gives that object back to graphql-core, which
+reports it as it always would.
 
-**Events executed once per document, not once per subscriber.**
-
-graphql-core executes a subscription's selection set again for every subscriber and event. When
+**Events executed once per document, not once per subscriber.** graphql-core executes a subscription's selection set again for every subscriber and event. When
 a thousand integrators follow the log with the same document, that is a thousand identical
 executions per event. The result depends only on the operation, its variables, the actor
 (authorization happens once, when the subscription starts; the fields of an event are the
