@@ -26,6 +26,7 @@ def test_bench_smoke_writes_every_key(tmp_path) -> None:
                             env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
+    assert set(figures) == set(KEYS)
     for section, keys in KEYS.items():
         assert keys <= set(figures[section]), (section, figures[section])
         assert all(isinstance(figures[section][k], (int, float)) for k in keys)
