@@ -64,10 +64,6 @@ class BoundCommand(Generic[T]):
     app: Any
     generator: Callable[..., Steps[T]]
 
-    @property
-    def __name__(self) -> str:
-        return self.generator.__name__
-
     def steps(self, *args: Any, **kwargs: Any) -> Steps[T]:
         return self.generator(self.app, *args, **kwargs)
 
