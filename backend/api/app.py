@@ -4,13 +4,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,6 +28,16 @@ READY_MAX_LAG = 1_000
 # its sight and the thresholds raised, collections are rarer and shorter (bench/README.md).
 GC_THRESHOLDS = (10_000, 5, 10)
 CONSISTENT_AFTER = "x-consistent-after"
+CLIENT_REQUEST_ID_MAX = 128
+CLIENT_REQUEST_ID = re.compile(rf"[\x21-\x7e]{{1,{CLIENT_REQUEST_ID_MAX}}}", re.ASCII)
+
+
+def client_request_id(value: str | None) -> str | None:
+    """A client's X-Request-Id, kept beside the server's own request id (never instead of it):
+    printable ASCII, at most CLIENT_REQUEST_ID_MAX characters; anything else is not kept."""
+    if value and CLIENT_REQUEST_ID.fullmatch(value):
+        return value
+    return None
 
 
 class GongzhiGraphQL(GraphQL):
@@ -44,7 +55,9 @@ class GongzhiGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         platform: Platform = request.app.state.platform
         context = Context(platform, request, response)
-        context.request_id = request.headers.get("x-request-id", "")[:100] or context.request_id
+        context.client_request_id = client_request_id(request.headers.get("x-request-id"))
+        if isinstance(response, Response):
+            response.headers["X-Request-Id"] = context.request_id
         reached = request.scope.get("state", {}).get("consistent")
         if reached is not None:
             response.headers["X-Consistent-Position"] = str(platform.projections.position)

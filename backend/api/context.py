@@ -20,7 +20,8 @@ class Context:
     platform: Platform
     request: Request | WebSocket
     response: Any
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # the server's, always
+    client_request_id: str | None = None  # the client's X-Request-Id, if it sent a well-formed one
     connection_params: dict[str, Any] | None = None  # set by the websocket protocol handler
     _actor: Actor | None = None
 
@@ -44,7 +45,7 @@ class Context:
 
     @property
     def stamp(self) -> Stamp:
-        return Stamp(self.actor, self.request_id)
+        return Stamp(self.actor, self.request_id, self.client_request_id)
 
     def authorize(self, action: Action, code: str | None = None) -> Actor:
         authorize(self.actor, action, code)

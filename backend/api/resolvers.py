@@ -76,7 +76,8 @@ def event_type(e: LoggedEvent) -> t.Event:
         position=e.position, entity_id=strawberry.ID(e.entity_id), entity_type=e.entity_type,
         version=e.version, type=e.type, occurred_at=e.occurred_at,
         actor=t.Actor(id=e.actor["id"], role=t.Role(e.actor["role"]), scope=e.actor["scope"]),
-        data=e.data, request_id=e.request_id, community_code=strawberry.ID(e.community_code))
+        data=e.data, request_id=e.request_id, client_request_id=e.client_request_id,
+        community_code=strawberry.ID(e.community_code))
 
 
 # -- pagination -------------------------------------------------------------------------------

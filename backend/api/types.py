@@ -176,6 +176,9 @@ class Event:
     actor: Actor
     data: JSON
     request_id: str | None = strawberry.field(default=None, description="The request that caused the event.")
+    client_request_id: str | None = strawberry.field(
+        default=None, description="The X-Request-Id the client sent with that request, if any (requestId is the "
+                                  "server's own, which a client cannot set).")
     community_code: strawberry.ID | None = strawberry.field(default=None, description="The community it concerns.")
 
 

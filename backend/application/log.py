@@ -20,7 +20,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 EVENTS_TABLE = "gongzhi_events"
 NOTIFY_CHANNEL = "gongzhi_events"  # eventsourcing NOTIFYs on the table's name at each insert
 METADATA = {"originator_id", "originator_version", "timestamp", "originator_topic",
-            "actor", "request_id", "community_code"}
+            "actor", "request_id", "client_request_id", "community_code"}
 SELECT = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"
 
 
@@ -37,6 +37,7 @@ class LoggedEvent(NamedTuple):
     request_id: str
     community_code: str
     domain_event: Any
+    client_request_id: str | None = None  # the client's X-Request-Id (events before it was kept have none)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -46,7 +47,8 @@ class LoggedEvent(NamedTuple):
     def as_json(self) -> dict[str, Any]:
         return {"position": self.position, "entityId": self.entity_id, "entityType": self.entity_type,
                 "version": self.version, "type": self.type, "occurredAt": self.occurred_at.isoformat(),
-                "actor": self.actor, "requestId": self.request_id, "communityCode": self.community_code,
+                "actor": self.actor, "requestId": self.request_id,
+                "clientRequestId": self.client_request_id, "communityCode": self.community_code,
                 "data": self.data}
 
 
@@ -92,7 +94,8 @@ class EventLog:
             position=row["notification_id"], entity_id=entity_id, entity_type=entity_type,
             version=row["originator_version"], type=event_type, occurred_at=domain_event.timestamp,
             actor=domain_event.actor, request_id=domain_event.request_id,
-            community_code=domain_event.community_code, domain_event=domain_event)
+            community_code=domain_event.community_code, domain_event=domain_event,
+            client_request_id=getattr(domain_event, "client_request_id", None))
 
     async def read(self, after: int, limit: int, topics: Sequence[str] = (),
                    conn: asyncpg.Connection | None = None) -> list[LoggedEvent]:

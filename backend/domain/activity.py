@@ -29,7 +29,8 @@ class Activity(Aggregate):
 
     @event("ActivityHeld")
     def __init__(self, title: str, organizer_id: str | None, held_at: datetime, participants: int,
-                 volunteer_hours: list, actor: dict, request_id: str, community_code: str) -> None:
+                 volunteer_hours: list, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
         self.organizer_id = organizer_id

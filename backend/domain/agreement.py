@@ -14,7 +14,8 @@ class ServiceAgreement(Aggregate):
 
     @event("ServiceAgreementSigned")
     def __init__(self, department: str, scope: str, funding_yuan: str, valid_until: datetime,
-                 actor: dict, request_id: str, community_code: str) -> None:
+                 actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.department = department
         self.scope = scope

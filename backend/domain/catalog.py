@@ -20,7 +20,8 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     EvaluationCampaign, EvaluationBallot,
 )
 #: Fields every governance event carries besides its own.
-COMMON_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "request_id", "community_code")
+COMMON_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
+                 "client_request_id", "community_code")
 
 
 def event_classes() -> dict[str, type[Aggregate.Event]]:

@@ -44,7 +44,8 @@ class Community(Aggregate):
         return values.community_id(code)
 
     @event("CommunityRegistered")
-    def __init__(self, code: str, name: str, kind: str, actor: dict, request_id: str, community_code: str) -> None:
+    def __init__(self, code: str, name: str, kind: str, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.code = code
         self.name = name
         self.kind = kind
@@ -62,7 +63,8 @@ class Community(Aggregate):
         self._published(self.duty_list_version + 1, duty_items(items), **by.on(self.code))
 
     @event("DutyListPublished")
-    def _published(self, duty_list_version: int, items: list, actor: dict, request_id: str, community_code: str) -> None:
+    def _published(self, duty_list_version: int, items: list, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.duty_list_version = duty_list_version
         self.duty_items = items
 

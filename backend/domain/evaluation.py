@@ -30,7 +30,8 @@ class EvaluationCampaign(Aggregate):
 
     @event("EvaluationCampaignOpened")
     def __init__(self, title: str, targets: list, closes_at: datetime,
-                 actor: dict, request_id: str, community_code: str) -> None:
+                 actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
         self.targets = targets
@@ -76,7 +77,8 @@ class EvaluationBallot(Aggregate):
 
     @event("EvaluationCast")
     def __init__(self, campaign_id: UUID, target_id: str, resident_id: str, satisfaction: str,
-                 comment: str | None, actor: dict, request_id: str, community_code: str) -> None:
+                 comment: str | None, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.campaign_id = campaign_id
         self.target_id = target_id

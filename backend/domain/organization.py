@@ -29,7 +29,8 @@ class Organization(Aggregate):
 
     @event("OrganizationRegistered")
     def __init__(self, name: str, category: str, status: str, hub_id: UUID | None,
-                 actor: dict, request_id: str, community_code: str) -> None:
+                 actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.name = name
         self.category = category

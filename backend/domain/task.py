@@ -48,7 +48,8 @@ class Task(Aggregate):
     @event("TaskDelegated")
     def __init__(self, title: str, from_department: str, basis: str, duty_item_code: str | None,
                  duty_list_version: int, agreement_id: UUID | None, due_at: datetime | None,
-                 actor: dict, request_id: str, community_code: str) -> None:
+                 actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
         self.from_department = from_department
@@ -98,16 +99,19 @@ class Task(Aggregate):
         self._completed(**by.on(self.community_code))
 
     @event("TaskAccepted")
-    def _accepted(self, actor: dict, request_id: str, community_code: str) -> None:
+    def _accepted(self, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.status = TaskStatus.ACCEPTED.value
 
     @event("TaskDeclined")
-    def _declined(self, reason: str, actor: dict, request_id: str, community_code: str) -> None:
+    def _declined(self, reason: str, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.status = TaskStatus.DECLINED.value
         self.decline_reason = reason
 
     @event("TaskCompleted")
-    def _completed(self, actor: dict, request_id: str, community_code: str) -> None:
+    def _completed(self, actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.status = TaskStatus.COMPLETED.value
 
 
@@ -117,7 +121,8 @@ class DelegationRefusal(Aggregate):
     @event("TaskDelegationRefused")
     def __init__(self, title: str, from_department: str, duty_item_code: str | None,
                  agreement_id: UUID | None, duty_list_version: int, reason: str,
-                 actor: dict, request_id: str, community_code: str) -> None:
+                 actor: dict, request_id: str, community_code: str,
+                 client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
         self.from_department = from_department
