@@ -1,4 +1,4 @@
-"""Bearer tokens: HS256 JWTs with claims sub, role and scope."""
+"""Bearer tokens: HS256 JWTs with claims sub, role, scope, iat and exp, each required with its type."""
 from __future__ import annotations
 
 import time
@@ -10,6 +10,8 @@ from backend.domain.access import Actor, Role
 from backend.domain.errors import InvalidInput, Unauthenticated
 
 ALGORITHM = "HS256"
+#: Every claim a token must carry, with its JSON type: a token without `scope` is no token for the whole province.
+CLAIMS: dict[str, type] = {"sub": str, "role": str, "scope": str, "iat": int, "exp": int}
 VERIFIED_CACHE = 10_000  # tokens whose signature and claims were checked, until they expire
 
 _verified: dict[tuple[str, str], tuple[Actor, float]] = {}
@@ -34,10 +36,11 @@ def actor_from_header(secret: str, authorization: str | None) -> Actor:
     if known is not None and time.time() < known[1]:
         return known[0]  # a phone sends the same token with every request: verify it once
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["sub", "exp"]})
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": list(CLAIMS)})
+        if not all(type(claims[name]) is kind for name, kind in CLAIMS.items()):  # noqa: E721 - bool is no int here
+            raise ValueError("a claim of the wrong type")
         role = Role(claims["role"])
-        scope = values.scope_prefix(str(claims.get("scope", "")))
+        scope = values.scope_prefix(claims["scope"])
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired") from None
     except (jwt.InvalidTokenError, KeyError, ValueError, InvalidInput):

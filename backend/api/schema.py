@@ -2,32 +2,75 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import cachetools
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.extensions import max_aliases, query_depth_limiter
+from strawberry.federation.schema import FederationAny
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 
 from backend.api import resolvers as r
 from backend.api import types as t
 from backend.api.context import ctx
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.api.execution import GongzhiExecutionContext
-from backend.domain.errors import GongzhiError
+from backend.domain.access import Action
+from backend.domain.errors import GongzhiError, InvalidInput
 
-class CachedParser(ParserCache):
-    """ParserCache, except that a syntax error takes strawberry's own path (and gets its code)."""
+#: Only documents up to this many characters are kept parsed (GraphiQL's introspection is ~2,000) ...
+CACHED_DOCUMENT_CHARS = 10_000
+#: ... and at most this many characters of them in all: a parsed document takes up to ~320 bytes a
+#: character, so the cache holds at most ~65 MB however many different documents clients send.
+CACHED_CHARS = 200_000
+
+
+@dataclass
+class CachedDocument:
+    """A document as clients send it again and again: parsed once, validated once."""
+
+    document: DocumentNode
+    size: int
+    errors: list[GraphQLError] | None = None
+
+
+_documents: cachetools.LRUCache[str, CachedDocument] = cachetools.LRUCache(
+    maxsize=CACHED_CHARS, getsizeof=lambda entry: entry.size)
+
+
+class DocumentCache(SchemaExtension):
+    """Parse and validate each small document once (the validation rules are the schema's, made once).
+    A document that does not parse takes strawberry's own path (and gets its code)."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        try:
-            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
-        except GraphQLError:
-            pass  # left unparsed: strawberry parses it again and reports the error as usual
+        query = context.query
+        if query and len(query) <= CACHED_DOCUMENT_CHARS:
+            entry = _documents.get(query)
+            if entry is None:
+                try:
+                    entry = CachedDocument(parse(query, **context.parse_options), len(query))
+                except GraphQLError:
+                    entry = None  # left unparsed: strawberry parses it again and reports the error as usual
+                else:
+                    _documents[query] = entry
+            if entry is not None:
+                context.graphql_document = entry.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        entry = _documents.get(context.query) if context.query else None
+        if entry is not None and entry.document is context.graphql_document:
+            if entry.errors is None:
+                entry.errors = validate_document(context.schema._schema, entry.document, context.validation_rules)
+            context.pre_execution_errors = list(entry.errors)
         yield
 
 
@@ -208,30 +251,58 @@ class Subscription:
                                          "so a client that reconnects misses nothing.")
     async def events(self, info: strawberry.Info, after: t.Position | None = 0, types: list[str] | None = None,
                      scope: str | None = None) -> AsyncGenerator[t.Event, None]:
+        # Refused before it starts (token, role, an `after` beyond the head): the client gets an `error` message.
         try:
-            async for event in r.events(info, after or 0, types, scope):
-                yield event
-        except GongzhiError as e:  # the websocket path does not pass through ErrorCodes
+            ctx(info).authorize(Action.READ_LOG)
+            await r.after_head(info, after or 0)
+        except GongzhiError as e:
             raise as_graphql_error(e) from None
+        return r.events(info, after or 0, types, scope)
+
+
+#: The federation entities and their keys: a representation names one of them and carries exactly its key.
+ENTITY_KEYS: dict[str, str] = {"Community": "code", "Task": "id", "Organization": "id"}
+
+
+def representation(value: object) -> None:
+    """Refuse (INVALID_INPUT) a representation that is not `{__typename, <its key>}` with a short string key."""
+    if not isinstance(value, dict):
+        raise InvalidInput("a representation is an object with __typename and the entity's key")
+    typename = value.get("__typename")
+    key = ENTITY_KEYS.get(typename) if isinstance(typename, str) else None
+    if key is None:
+        raise InvalidInput(f"__typename must be one of {', '.join(ENTITY_KEYS)}", field="__typename")
+    if value.keys() != {"__typename", key} or not isinstance(value[key], str) or len(value[key]) > 100:
+        raise InvalidInput(f"a {typename} representation carries __typename and {key} (a string), nothing else")
 
 
 class GongzhiSchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: strawberry.Info,
+                          representations: list[FederationAny]) -> list[FederationAny]:
+        """Federation's `_entities`, after every representation was checked (before any is resolved)."""
+        try:
+            for value in representations:
+                representation(value)
+        except InvalidInput as e:
+            raise as_graphql_error(e) from None
+        return super().entities_resolver(info, [FederationAny(dict(value)) for value in representations])
+
     def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
         """Strawberry logs every error with its traceback; a refused command is not a server fault.
         Unexpected errors are logged where they get their code (backend/api/errors.py)."""
 
 
-def build_schema(max_depth: int = 10) -> strawberry.federation.Schema:
-    # The limit rules are made once: a fresh rule class per request would defeat the validation cache,
-    # whose key includes the rules. Clients send the same few documents again and again, so each is
-    # parsed and validated once.
+def build_schema(max_depth: int = 10, max_tokens: int = 5_000) -> strawberry.federation.Schema:
+    # The limit rules are made once, so a document's validation can be kept with it (DocumentCache).
+    # Clients send the same few documents again and again, so each is parsed and validated once;
+    # a document of more than `max_tokens` tokens is refused while it is parsed.
     limits = [query_depth_limiter.create_validator(max_depth, None), max_aliases.create_validator(30)]
     return GongzhiSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
         execution_context_class=GongzhiExecutionContext,
-        extensions=[ErrorCodes, lambda: AddValidationRules(limits),
-                    lambda: CachedParser(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=[ErrorCodes, lambda: MaxTokensLimiter(max_tokens), lambda: AddValidationRules(limits),
+                    DocumentCache],
     )
 
 

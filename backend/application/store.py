@@ -51,7 +51,17 @@ class AsyncAppender:
         self._pending.append((events, future))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_pending())
+            self._writing.add_done_callback(self._fail_pending)
         return await future
+
+    def _fail_pending(self, task: asyncio.Task[None]) -> None:
+        """If writing failed outright (no connection to be had), every save still waiting hears why."""
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            pending, self._pending = self._pending, []
+            for _, future in pending:
+                if not future.done():
+                    future.set_exception(error)
 
     async def _write_pending(self) -> None:
         while self._pending:  # checked again after the release, which awaits too

@@ -57,6 +57,12 @@ class CampaignClosed(GongzhiError):
     code = "CAMPAIGN_CLOSED"
 
 
+class Unavailable(GongzhiError):
+    """The database cannot be reached just now (an outage, a restart, no free connection): try again."""
+
+    code = "UNAVAILABLE"
+
+
 #: Every code the API may put in `extensions.code`, with what it means (README lists them).
 ERROR_CODES: dict[str, str] = {
     "UNAUTHENTICATED": "no bearer token, or one that is invalid or expired",
@@ -69,5 +75,6 @@ ERROR_CODES: dict[str, str] = {
     "OFF_LIST_TASK": "P1: the task is on no duty list and under no agreement; refusal recorded",
     "DUPLICATE_EVALUATION": "P26: this resident has evaluated this target in this campaign",
     "CAMPAIGN_CLOSED": "P26: the campaign's closesAt has passed",
+    "UNAVAILABLE": "the database cannot be reached just now; try again (HTTP 503 if nothing was done)",
     "INTERNAL": "an unexpected server error (details are logged, never sent)",
 }
