@@ -18,6 +18,10 @@ class Settings:
     max_page_size: int = 200
     max_query_depth: int = 10
     pool_size: int = 8  # eventsourcing's psycopg pool (it may grow to 2x, one per command thread)
+    max_body_bytes: int = 1 << 20  # a request body beyond it is refused (413) while it is read
+    max_query_tokens: int = 5_000  # a GraphQL document longer than this is refused, its parse aborted
+    max_subscriptions_per_connection: int = 20  # per websocket; beyond it a subscribe gets an `error`
+    cors_origins: tuple[str, ...] = ()  # web origins allowed to call the API from a browser (none by default)
 
     @property
     def embedded(self) -> bool:
@@ -31,6 +35,10 @@ def load() -> Settings:
         data_dir=data_dir,
         secret=os.environ.get("GONGZHI_SECRET") or _secret_in(data_dir),
         pool_size=int(os.environ.get("GONGZHI_POOL_SIZE") or 8),
+        max_body_bytes=int(os.environ.get("GONGZHI_MAX_BODY_BYTES") or 1 << 20),
+        max_query_tokens=int(os.environ.get("GONGZHI_MAX_QUERY_TOKENS") or 5_000),
+        max_subscriptions_per_connection=int(os.environ.get("GONGZHI_MAX_SUBSCRIPTIONS_PER_CONNECTION") or 20),
+        cors_origins=tuple(o.strip() for o in os.environ.get("GONGZHI_CORS_ORIGINS", "").split(",") if o.strip()),
     )
 
 
