@@ -19,11 +19,11 @@ from eventsourcing.persistence import IntegrityError
 from backend.application.steps import Commit, Load, Steps, command
 from backend.domain import values
 from backend.domain.access import Action, authorize
-from backend.domain.activity import Activity
+from backend.domain.activity import Activity, volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
-from backend.domain.community import Community
+from backend.domain.community import Community, CommunityKind, duty_items
 from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, VersionConflict
-from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction
+from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
 from backend.domain.stamp import Stamp
 from backend.domain.task import DelegationRefusal, Task, basis_for
@@ -42,6 +42,12 @@ class Receipt:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def acting(by: Stamp) -> Stamp:
+    """The stamp of a command, its actor's id checked like any identifier (it is written into every event)."""
+    values.identifier(by.actor.id, "actor")
+    return by
 
 
 def entity_id_of(aggregate: Aggregate) -> str:
@@ -110,15 +116,17 @@ class Gongzhi(Application[UUID]):
     # -- communities and duty lists (P3) -------------------------------------------
     @command
     def register_community(self, by: Stamp, code: str, name: str, kind: str) -> Steps[tuple[Community, Receipt]]:
-        values.division_code(code)
-        authorize(by.actor, Action.REGISTER_COMMUNITY, code)
+        code, name = values.division_code(code), values.text(name, "name", 200)
+        kind = values.choice(kind, CommunityKind, "kind")
+        authorize(acting(by).actor, Action.REGISTER_COMMUNITY, code)
         community = Community.register(code, name, kind, by)
         return community, (yield from self._commit(community, AlreadyExists(f"community {code} is registered already")))
 
     @command
     def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> Steps[tuple[Community, Receipt]]:
-        authorize(by.actor, Action.PUBLISH_DUTY_LIST, values.division_code(community_code))
-        community = yield from self._community(community_code)
+        code, items = values.division_code(community_code, "communityCode"), duty_items(items)
+        authorize(acting(by).actor, Action.PUBLISH_DUTY_LIST, code)
+        community = yield from self._community(code)
         community.publish_duty_list(items, by)
         return community, (yield from self._commit_change(community))
 
@@ -126,7 +134,11 @@ class Gongzhi(Application[UUID]):
     @command
     def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
                                funding_yuan: str, valid_until: datetime) -> Steps[tuple[ServiceAgreement, Receipt]]:
-        authorize(by.actor, Action.SIGN_SERVICE_AGREEMENT, values.division_code(community_code))
+        community_code = values.division_code(community_code, "communityCode")
+        department = values.text(department, "department", 200)
+        scope = values.text(scope, "scope", 1000, multiline=True)
+        funding_yuan, valid_until = values.yuan(funding_yuan), values.moment(valid_until, "validUntil")
+        authorize(acting(by).actor, Action.SIGN_SERVICE_AGREEMENT, community_code)
         yield from self._require_community(community_code)
         agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by)
         return agreement, (yield from self._commit_change(agreement))
@@ -136,11 +148,13 @@ class Gongzhi(Application[UUID]):
     def delegate_task(self, by: Stamp, community_code: str, title: str, from_department: str,
                       duty_item_code: str | None = None, agreement_id: str | None = None,
                       due_at: datetime | None = None) -> Steps[tuple[Task, Receipt]]:
-        authorize(by.actor, Action.DELEGATE_TASK, values.division_code(community_code))
+        community_code = values.division_code(community_code, "communityCode")
         title, from_department = values.text(title, "title"), values.text(from_department, "fromDepartment", 200)
-        due_at = values.aware(due_at, "dueAt") if due_at else None
+        duty_item_code = values.optional_identifier(duty_item_code, "dutyItemCode")
+        agreement_uuid = values.optional_uuid(agreement_id, "agreementId")
+        due_at = values.optional_moment(due_at, "dueAt")
+        authorize(acting(by).actor, Action.DELEGATE_TASK, community_code)
         community = yield from self._community(community_code)
-        agreement_uuid = values.uuid(agreement_id, "agreementId") if agreement_id else None
         agreement = None
         if agreement_uuid is not None:
             try:
@@ -164,6 +178,8 @@ class Gongzhi(Application[UUID]):
 
     def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None,
                      decide: Any) -> Steps[tuple[Task, Receipt]]:
+        task_id, expected_version = values.uuid(task_id, "id"), values.version(expected_version)
+        acting(by)
         task = yield from self._get(Task, task_id, "task")
         authorize(by.actor, Action.DECIDE_TASK, task.community_code)
         task.check_version(expected_version)
@@ -177,6 +193,7 @@ class Gongzhi(Application[UUID]):
     @command
     def decline_task(self, by: Stamp, task_id: str, reason: str,
                      expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
+        reason = values.text(reason, "reason", 2000, multiline=True)
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by)))
 
     @command
@@ -188,13 +205,15 @@ class Gongzhi(Application[UUID]):
     @command
     def register_organization(self, by: Stamp, community_code: str, name: str, category: str,
                               status: str, hub_id: str | None = None) -> Steps[tuple[Organization, Receipt]]:
-        status_ = OrganizationStatus(status)
+        community_code, name = values.division_code(community_code, "communityCode"), values.text(name, "name", 200)
+        category_ = OrganizationCategory(values.choice(category, OrganizationCategory, "category"))
+        status_ = OrganizationStatus(values.choice(status, OrganizationStatus, "status"))
+        hub = values.optional_uuid(hub_id, "hubId")
         action = Action.REGISTER_ORGANIZATION if status_ is OrganizationStatus.REGISTERED else Action.FILE_ORGANIZATION
-        authorize(by.actor, action, values.division_code(community_code))
+        authorize(acting(by).actor, action, community_code)
         yield from self._require_community(community_code)
-        hub_uuid = (yield from self._get(Organization, hub_id, "hub organization")).id if hub_id else None
-        organization = Organization.register(community_code, name, OrganizationCategory(category),
-                                             status_, hub_uuid, by)
+        hub_uuid = (yield from self._get(Organization, hub, "hub organization")).id if hub else None
+        organization = Organization.register(community_code, name, category_, status_, hub_uuid, by)
         return organization, (yield from self._commit_change(organization))
 
     # -- activities (P22, P34) ------------------------------------------------------------
@@ -202,7 +221,12 @@ class Gongzhi(Application[UUID]):
     def record_activity(self, by: Stamp, community_code: str, title: str, organizer_id: str | None,
                         held_at: datetime, participants: int,
                         volunteer_hours: list[dict]) -> Steps[tuple[Activity, Receipt]]:
-        authorize(by.actor, Action.RECORD_ACTIVITY, values.division_code(community_code))
+        community_code, title = values.division_code(community_code, "communityCode"), values.text(title, "title")
+        organizer_id = values.optional_identifier(organizer_id, "organizerId")
+        held_at = values.moment(held_at, "heldAt")
+        participants = values.count(participants, "participants", values.MAX_PARTICIPANTS)
+        volunteer_hours = checked_hours(volunteer_hours)
+        authorize(acting(by).actor, Action.RECORD_ACTIVITY, community_code)
         yield from self._require_community(community_code)
         activity = Activity.record(community_code, title, organizer_id, held_at, participants, volunteer_hours, by)
         return activity, (yield from self._commit_change(activity))
@@ -211,7 +235,9 @@ class Gongzhi(Application[UUID]):
     @command
     def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict],
                                  closes_at: datetime) -> Steps[tuple[EvaluationCampaign, Receipt]]:
-        authorize(by.actor, Action.OPEN_EVALUATION_CAMPAIGN, values.division_code(community_code))
+        community_code, title = values.division_code(community_code, "communityCode"), values.text(title, "title")
+        targets, closes_at = evaluation_targets(targets), values.moment(closes_at, "closesAt")
+        authorize(acting(by).actor, Action.OPEN_EVALUATION_CAMPAIGN, community_code)
         yield from self._require_community(community_code)
         campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, by)
         return campaign, (yield from self._commit_change(campaign))
@@ -219,16 +245,20 @@ class Gongzhi(Application[UUID]):
     @command
     def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,
                         comment: str | None = None) -> Steps[Receipt]:
-        campaign = yield from self._get(EvaluationCampaign, campaign_id, "campaign")
+        campaign_uuid, target_id = values.uuid(campaign_id, "campaignId"), values.identifier(target_id, "targetId")
+        satisfaction_ = Satisfaction(values.choice(satisfaction, Satisfaction, "satisfaction"))
+        comment = values.optional_text(comment, "comment", 2000, multiline=True)
+        acting(by)
+        campaign = yield from self._get(EvaluationCampaign, campaign_uuid, "campaign")
         authorize(by.actor, Action.CAST_EVALUATION, campaign.community_code)
-        ballot = EvaluationBallot.cast(campaign, target_id, Satisfaction(satisfaction), comment, now(), by)
+        ballot = EvaluationBallot.cast(campaign, target_id, satisfaction_, comment, now(), by)
         return (yield from self._commit(ballot, DuplicateEvaluation(
             "this resident has already evaluated this target in this campaign")))
 
     # -- reading the log ----------------------------------------------------------------------
     def stream_id(self, entity_id: str) -> UUID:
         """The stream of an entity named by its UUID, or of a community named by its code."""
-        if values.DIVISION_CODE.match(entity_id or ""):
+        if values.is_division_code(entity_id):
             return values.community_id(entity_id)
         return values.uuid(entity_id, "entityId")
 

@@ -7,21 +7,16 @@ from decimal import Decimal
 from eventsourcing.domain import Aggregate, event
 
 from backend.domain import values
-from backend.domain.errors import InvalidInput
 from backend.domain.stamp import Stamp
 
-MAX_HOURS = 24 * 31
+MAX_HOURS = values.MAX_VOLUNTEER_HOURS
 
 
 def volunteer_hours(entries: list[dict]) -> list[dict]:
-    checked = []
-    for entry in entries:
-        hours = entry.get("hours")
-        if not isinstance(hours, (int, float)) or hours != hours or not 0 <= hours <= MAX_HOURS:
-            raise InvalidInput(f"volunteer hours must be between 0 and {MAX_HOURS}", field="volunteerHours")
-        checked.append({"volunteer_id": values.text(entry.get("volunteer_id", ""), "volunteerId", 64),
-                        "hours": float(hours)})
-    return checked
+    """Checks who volunteered and for how long: at most MAX_VOLUNTEER_ENTRIES entries."""
+    return [{"volunteer_id": values.identifier(entry.get("volunteer_id"), "volunteerId"),
+             "hours": values.hours(entry.get("hours"), "hours")}
+            for entry in values.items(entries, "volunteerHours", values.MAX_VOLUNTEER_ENTRIES)]
 
 
 class Activity(Aggregate):
@@ -41,10 +36,10 @@ class Activity(Aggregate):
     @classmethod
     def record(cls, community_code: str, title: str, organizer_id: str | None, held_at: datetime,
                participants: int, hours: list[dict], by: Stamp) -> "Activity":
-        if not isinstance(participants, int) or participants < 0:
-            raise InvalidInput("participants must be 0 or more", field="participants")
-        return cls(title=values.text(title, "title"), organizer_id=organizer_id or None,
-                   held_at=values.aware(held_at, "heldAt"), participants=participants,
+        return cls(title=values.text(title, "title"),
+                   organizer_id=values.optional_identifier(organizer_id, "organizerId"),
+                   held_at=values.moment(held_at, "heldAt"),
+                   participants=values.count(participants, "participants", values.MAX_PARTICIPANTS),
                    volunteer_hours=volunteer_hours(hours), **by.on(community_code))
 
     @property

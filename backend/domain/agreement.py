@@ -25,10 +25,10 @@ class ServiceAgreement(Aggregate):
     @classmethod
     def sign(cls, community_code: str, department: str, scope: str, funding_yuan: str,
              valid_until: datetime, by: Stamp) -> "ServiceAgreement":
-        values.aware(valid_until, "validUntil")  # an expired agreement may be recorded; it carries no task
+        values.moment(valid_until, "validUntil")  # an expired agreement may be recorded; it carries no task
         return cls(
             department=values.text(department, "department", 200),
-            scope=values.text(scope, "scope", 1000),
+            scope=values.text(scope, "scope", 1000, multiline=True),
             funding_yuan=values.yuan(funding_yuan),
             valid_until=valid_until,
             **by.on(community_code),

@@ -22,17 +22,15 @@ class DutyListKind(str, Enum):
 
 
 def duty_items(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Checks a duty list: each item a code, a title and one of the two lists."""
+    """Checks a duty list: at most MAX_DUTY_ITEMS items, each a code, a title and one of the two lists."""
     checked, seen = [], set()
-    for item in items:
-        code = values.text(item.get("code", ""), "item code", 64)
+    for item in values.items(items, "items", values.MAX_DUTY_ITEMS):
+        code = values.identifier(item.get("code"), "code")
         if code in seen:
             raise InvalidInput(f"duty item {code!r} appears twice", field="items")
         seen.add(code)
-        kind = item.get("list")
-        if kind not in DutyListKind.__members__:
-            raise InvalidInput(f"{kind!r} is not a duty list kind", field="items")
-        checked.append({"code": code, "title": values.text(item.get("title", ""), "item title"), "list": kind})
+        kind = values.choice(item.get("list"), DutyListKind, "list")
+        checked.append({"code": code, "title": values.text(item.get("title"), "title"), "list": kind})
     return checked
 
 
@@ -55,8 +53,7 @@ class Community(Aggregate):
     @classmethod
     def register(cls, code: str, name: str, kind: str, by: Stamp) -> "Community":
         values.division_code(code)
-        if kind not in CommunityKind.__members__:
-            raise InvalidInput(f"{kind!r} is not URBAN or RURAL", field="kind")
+        kind = values.choice(kind, CommunityKind, "kind")
         return cls(code=code, name=values.text(name, "name", 200), kind=kind, **by.on(code))
 
     def publish_duty_list(self, items: list[dict[str, str]], by: Stamp) -> None:

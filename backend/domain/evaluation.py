@@ -25,6 +25,21 @@ class Satisfaction(str, Enum):
     DISSATISFIED = "DISSATISFIED"
 
 
+def evaluation_targets(targets: list[dict]) -> list[dict]:
+    """Checks a campaign's targets: 1 to MAX_CAMPAIGN_TARGETS, each an id, a name and a kind, no id twice."""
+    if not values.items(targets, "targets", values.MAX_CAMPAIGN_TARGETS):
+        raise InvalidInput("a campaign needs at least one target", field="targets")
+    checked, seen = [], set()
+    for target in targets:
+        target_id = values.identifier(target.get("id"), "id")
+        if target_id in seen:
+            raise InvalidInput(f"target {target_id!r} appears twice", field="targets")
+        seen.add(target_id)
+        checked.append({"id": target_id, "name": values.text(target.get("name"), "name", 200),
+                        "kind": values.choice(target.get("kind"), EvaluationTargetKind, "kind")})
+    return checked
+
+
 class EvaluationCampaign(Aggregate):
     """A campaign of democratic evaluation opened by the committee (评议活动)."""
 
@@ -40,20 +55,8 @@ class EvaluationCampaign(Aggregate):
     @classmethod
     def open(cls, community_code: str, title: str, targets: list[dict], closes_at: datetime,
              by: Stamp) -> "EvaluationCampaign":
-        if not targets:
-            raise InvalidInput("a campaign needs at least one target", field="targets")
-        checked, seen = [], set()
-        for target in targets:
-            target_id = values.text(target.get("id", ""), "target id", 64)
-            if target_id in seen:
-                raise InvalidInput(f"target {target_id!r} appears twice", field="targets")
-            seen.add(target_id)
-            if target.get("kind") not in EvaluationTargetKind.__members__:
-                raise InvalidInput(f"{target.get('kind')!r} is not a target kind", field="targets")
-            checked.append({"id": target_id, "name": values.text(target.get("name", ""), "target name", 200),
-                            "kind": target["kind"]})
-        values.aware(closes_at, "closesAt")  # a campaign may be recorded after it closed; it takes no ballot
-        return cls(title=values.text(title, "title"), targets=checked, closes_at=closes_at,
+        values.moment(closes_at, "closesAt")  # a campaign may be recorded after it closed; it takes no ballot
+        return cls(title=values.text(title, "title"), targets=evaluation_targets(targets), closes_at=closes_at,
                    **by.on(community_code))
 
     def target(self, target_id: str) -> dict:
@@ -89,10 +92,11 @@ class EvaluationBallot(Aggregate):
     @classmethod
     def cast(cls, campaign: EvaluationCampaign, target_id: str, satisfaction: Satisfaction,
              comment: str | None, now: datetime, by: Stamp) -> "EvaluationBallot":
+        comment = values.optional_text(comment, "comment", 2000, multiline=True)
+        satisfaction_ = values.choice(satisfaction, Satisfaction, "satisfaction")
+        resident_id = values.identifier(by.actor.id, "actor")
         campaign.check_open(now)
-        campaign.target(target_id)
-        if comment is not None and len(comment) > 2000:
-            raise InvalidInput("comment is longer than 2000 characters", field="comment")
-        return cls(campaign_id=campaign.id, target_id=target_id, resident_id=by.actor.id,
-                   satisfaction=satisfaction.value, comment=comment or None,
+        campaign.target(values.identifier(target_id, "targetId"))
+        return cls(campaign_id=campaign.id, target_id=target_id, resident_id=resident_id,
+                   satisfaction=satisfaction_, comment=comment,
                    **by.on(campaign.community_code))

@@ -40,5 +40,7 @@ class Organization(Aggregate):
     @classmethod
     def register(cls, community_code: str, name: str, category: OrganizationCategory,
                  status: OrganizationStatus, hub_id: UUID | None, by: Stamp) -> "Organization":
-        return cls(name=values.text(name, "name", 200), category=category.value,
-                   status=status.value, hub_id=hub_id, **by.on(community_code))
+        return cls(name=values.text(name, "name", 200),
+                   category=values.choice(category, OrganizationCategory, "category"),
+                   status=values.choice(status, OrganizationStatus, "status"),
+                   hub_id=values.optional_uuid(hub_id, "hubId"), **by.on(community_code))

@@ -69,10 +69,10 @@ class Task(Aggregate):
             title=values.text(title, "title"),
             from_department=values.text(from_department, "fromDepartment", 200),
             basis=basis.value,
-            duty_item_code=duty_item_code if basis is TaskBasis.DUTY_LIST else None,
+            duty_item_code=values.identifier(duty_item_code, "dutyItemCode") if basis is TaskBasis.DUTY_LIST else None,
             duty_list_version=community.duty_list_version,
             agreement_id=agreement_id if basis is TaskBasis.SERVICE_AGREEMENT else None,
-            due_at=values.aware(due_at, "dueAt") if due_at else None,
+            due_at=values.optional_moment(due_at, "dueAt"),
             **by.on(community.code),
         )
 
@@ -92,7 +92,7 @@ class Task(Aggregate):
     def decline(self, reason: str, by: Stamp) -> None:
         """P2: the committee may decline, saying why (尊重自主权)."""
         self._require(TaskStatus.DELEGATED)
-        self._declined(values.text(reason, "reason", 2000), **by.on(self.community_code))
+        self._declined(values.text(reason, "reason", 2000, multiline=True), **by.on(self.community_code))
 
     def complete(self, by: Stamp) -> None:
         self._require(TaskStatus.ACCEPTED)
