@@ -55,6 +55,7 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True)
     pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=READ_POOL_SIZE,
                                      reset=database.keep_session)
     events = EventLog(pool, app.mapper)
+    await events.prepare()  # the events table's scope column and index, once per store
     runner = ProjectionRunner(pool, events, ALL)
     applied = await runner.migrate()
     if applied:

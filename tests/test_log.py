@@ -24,9 +24,9 @@ async def test_history_of_a_task_records_who_when_and_why(gql: Client) -> None:
     assert events[0]["actor"] == {"id": f"dept-{c.district}", "role": "DEPARTMENT", "scope": c.district}
     assert events[1]["actor"]["role"] == "COMMITTEE" and events[1]["data"]["reason"] == "自治事项，由居民会议决定"
     assert events[0]["position"] < events[1]["position"]
-    detail = (await gql.call("query($id: ID!) { history(entityId: $id) { requestId } }", {"id": task["id"]},
-                             c.auditor))["history"]
-    assert detail[1]["requestId"] == "req-decline-1"
+    detail = (await gql.call("query($id: ID!) { history(entityId: $id) { requestId clientRequestId } }",
+                             {"id": task["id"]}, c.auditor))["history"]
+    assert detail[1]["clientRequestId"] == "req-decline-1" and detail[1]["requestId"] != "req-decline-1"
 
 
 async def test_history_of_a_community_by_code(gql: Client) -> None:

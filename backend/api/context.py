@@ -12,7 +12,12 @@ from starlette.websockets import WebSocket
 from backend.api.auth import actor_from_header
 from backend.bootstrap import Platform
 from backend.domain.access import Action, Actor, authorize
+from backend.domain.errors import InvalidInput
 from backend.domain.stamp import Stamp
+
+
+RAW_LOG_BUDGET = 2_000  # rows the raw-log fields of one operation may read, together
+RAW_LOG_OPERATIONS = 64  # operations whose spending a (websocket) context remembers
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Context:
     client_request_id: str | None = None  # the client's X-Request-Id, if it sent a well-formed one
     connection_params: dict[str, Any] | None = None  # set by the websocket protocol handler
     _actor: Actor | None = None
+    _raw_log_spent: dict[int, tuple[object, int]] = field(default_factory=dict)  # by operation: (it, rows)
 
     @property
     def actor(self) -> Actor:
@@ -50,6 +56,27 @@ class Context:
     def authorize(self, action: Action, code: str | None = None) -> Actor:
         authorize(self.actor, action, code)
         return self.actor
+
+    def raw_log_left(self, info: strawberry.Info) -> int:
+        """What is left of the raw-log budget of the operation `info` belongs to: RAW_LOG_BUDGET
+        rows for all its raw-log fields together. An HTTP request has a context of its own; a
+        websocket's context serves each of its operations, told apart by their execution's
+        variables (an object made for each execution)."""
+        execution = info._raw_info.variable_values
+        owner, spent = self._raw_log_spent.get(id(execution), (None, 0))
+        return RAW_LOG_BUDGET - (spent if owner is execution else 0)
+
+    def spend_raw_log(self, info: strawberry.Info, rows: int, what: str) -> None:
+        """Take `rows` from the operation's raw-log budget, or refuse the field with INVALID_INPUT."""
+        left = self.raw_log_left(info)
+        if rows > left:
+            raise InvalidInput(f"{what} would read more rows of the log than are left of this request's budget"
+                               f" ({left} of {RAW_LOG_BUDGET} rows for all its raw-log fields together);"
+                               " ask for fewer, or in another request")
+        execution = info._raw_info.variable_values
+        if len(self._raw_log_spent) >= RAW_LOG_OPERATIONS and id(execution) not in self._raw_log_spent:
+            del self._raw_log_spent[next(iter(self._raw_log_spent))]
+        self._raw_log_spent[id(execution)] = (execution, RAW_LOG_BUDGET - left + rows)
 
 
 def ctx(info: strawberry.Info) -> Context:

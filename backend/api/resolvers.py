@@ -16,12 +16,11 @@ from backend.api.context import Context, ctx
 from backend.application.governance import Receipt
 from backend.application.log import LoggedEvent, camel, jsonable
 from backend.domain import values
-from backend.domain.access import Action, narrow
+from backend.domain.access import Action, Actor, Role, narrow
 from backend.domain.catalog import topics_for
 from backend.domain.community import Community as CommunityAggregate
 from backend.domain.errors import InvalidInput, NotFound
-
-LOG_SCAN_LIMIT = 20_000  # rows one eventLog call may scan for a narrow scope
+from backend.domain.evaluation import EvaluationBallot
 
 
 # -- conversions ---------------------------------------------------------------------------
@@ -257,17 +256,45 @@ async def burden_report(info: strawberry.Info, scope: str) -> t.BurdenReport:
 
 
 # -- the raw log ---------------------------------------------------------------------------------
-def in_scope(scope: str):
-    return lambda e: e.community_code.startswith(scope)
+# The raw log reads by scope in SQL, for at most RAW_LOG_BUDGET rows per operation (context.py),
+# each read under a statement timeout (application/log.py).
+BALLOT = "EvaluationCast"
+VOTER_FIELDS = frozenset({"resident_id", "comment"})  # P26: a ballot's voter and what they wrote
+VOTER_READERS = frozenset({Role.AUDITOR, Role.ADMIN})  # who may see them, until ballots are secret
+HIDDEN_VOTER = "resident"  # a ballot's actor id for every other reader (Actor.id is non-null)
+
+
+def sees_voters(actor: Actor) -> bool:
+    """P26: whether the actor may see who cast a ballot and their comment (an evaluated official
+    must not, lest they retaliate): auditors and administrators only."""
+    return actor.role in VOTER_READERS
+
+
+def without_voter(e: LoggedEvent) -> LoggedEvent:
+    """A ballot as readers who may not see its voter see it: no resident id, comment or request
+    ids (a client's id may name them; one request's ballots would be linked), the actor a
+    placeholder. Any other event is unchanged."""
+    if e.type != BALLOT:
+        return e
+    return e._replace(actor={**e.actor, "id": HIDDEN_VOTER}, request_id=None, client_request_id=None,
+                      hidden=VOTER_FIELDS)
+
+
+def as_read_by(actor: Actor, events: list[LoggedEvent]) -> list[t.Event]:
+    """Events as the actor may read them."""
+    if sees_voters(actor):
+        return [event_type(e) for e in events]
+    return [event_type(without_voter(e)) for e in events]
 
 
 async def history(info: strawberry.Info, entity_id: str) -> list[t.Event]:
     c = ctx(info)
     actor = c.authorize(Action.READ_LOG)
-    events = await c.platform.events.stream(c.platform.app.stream_id(entity_id))
+    events = await c.platform.events.stream_bounded(c.platform.app.stream_id(entity_id), c.raw_log_left(info) + 1)
     if events and not actor.covers(events[0].community_code):
         c.authorize(Action.READ_LOG, events[0].community_code)
-    return [event_type(e) for e in events]
+    c.spend_raw_log(info, len(events), f"history of {entity_id}")
+    return as_read_by(actor, events)
 
 
 async def event_log(info: strawberry.Info, after: int, first: int, types: list[str] | None) -> list[t.Event]:
@@ -275,26 +302,18 @@ async def event_log(info: strawberry.Info, after: int, first: int, types: list[s
     actor = c.authorize(Action.READ_LOG)
     if not 0 <= first <= 1000:
         raise InvalidInput("first must be between 0 and 1000", field="first")
-    topics, wanted, found, scanned = topics_for(types), in_scope(actor.scope), [], 0
-    position = after
-    while len(found) < first and scanned < LOG_SCAN_LIMIT:
-        batch = await c.platform.events.read(position, max(first, 200) if actor.scope else first, topics)
-        if not batch:
-            break
-        scanned += len(batch)
-        for e in batch:
-            if wanted(e):
-                found.append(e)
-                if len(found) == first:
-                    break
-        position = batch[-1].position
-    return [event_type(e) for e in found]
+    topics = topics_for(types)
+    c.spend_raw_log(info, first, f"eventLog(first: {first})")
+    return as_read_by(actor, await c.platform.events.read_bounded(after, first, topics, actor.scope))
 
 
-def state_json(aggregate: Any) -> dict[str, Any]:
+def state_json(aggregate: Any, voter: bool = True) -> dict[str, Any]:
+    """An aggregate's state as JSON; without a ballot's voter and comment unless `voter` (P26)."""
+    hidden = VOTER_FIELDS if isinstance(aggregate, EvaluationBallot) and not voter else frozenset()
     state = {"id": str(aggregate.id), "version": aggregate.version,
              "createdOn": aggregate.created_on.isoformat(), "modifiedOn": aggregate.modified_on.isoformat()}
-    state.update({camel(k): jsonable(v) for k, v in vars(aggregate).items() if not k.startswith("_")})
+    state.update({camel(k): jsonable(v) for k, v in vars(aggregate).items()
+                  if not k.startswith("_") and k not in hidden})
     if isinstance(aggregate, CommunityAggregate):
         state["id"] = aggregate.code
     return state
@@ -304,12 +323,18 @@ async def entity_as_of(info: strawberry.Info, entity_id: str, as_of: datetime) -
     c = ctx(info)
     actor = c.authorize(Action.READ_LOG)
     values.aware(as_of, "asOf")
-    aggregate, community_code = await c.platform.commands.run(c.platform.app.state_as_of, entity_id, as_of)
-    if community_code is None:
+    events = await c.platform.events.stream_bounded(c.platform.app.stream_id(entity_id), c.raw_log_left(info) + 1)
+    if not events:
         raise NotFound(f"no entity {entity_id}")
-    if not actor.covers(community_code):
-        c.authorize(Action.READ_LOG, community_code)
-    return state_json(aggregate) if aggregate is not None else None
+    if not actor.covers(events[0].community_code):
+        c.authorize(Action.READ_LOG, events[0].community_code)
+    c.spend_raw_log(info, len(events), f"entityAsOf of {entity_id}")
+    aggregate = None
+    for e in events:
+        if e.occurred_at > as_of:
+            break
+        aggregate = e.domain_event.mutate(aggregate)
+    return state_json(aggregate, sees_voters(actor)) if aggregate is not None else None
 
 
 async def events(info: strawberry.Info, after: int, types: list[str] | None,
@@ -321,25 +346,29 @@ async def events(info: strawberry.Info, after: int, types: list[str] | None,
     prefix = narrow(actor, scope)
     topics = set(topics_for(types))
     wanted_types = set(types or ())
+    redacted = not sees_voters(actor)
 
     def wanted(e: LoggedEvent) -> bool:
         return e.community_code.startswith(prefix) and (not topics or e.type in wanted_types)
 
-    async for e in c.platform.feed.follow(after, wanted):
-        yield live_event(e)
+    async for e in c.platform.feed.follow(after, wanted, prefix):
+        yield live_event(e, redacted)
 
 
-_live_events: dict[int, t.Event] = {}
+_live_events: dict[tuple[int, bool], t.Event] = {}
 
 
-def live_event(e: LoggedEvent) -> t.Event:
-    """One API object per recent log position, shared by every subscriber it reaches, so that
-    their executions of the same document can be shared too (backend/api/execution.py)."""
-    event = _live_events.get(e.position)
+def live_event(e: LoggedEvent, redacted: bool = False) -> t.Event:
+    """One API object per recent log position and view, shared by every subscriber it reaches, so
+    that their executions of the same document can be shared too (backend/api/execution.py). A
+    ballot has two views (with its voter, for auditors and administrators, and without, P26); any
+    other event, one."""
+    key = (e.position, redacted and e.type == BALLOT)
+    event = _live_events.get(key)
     if event is None:
         if len(_live_events) >= 4096:
             del _live_events[next(iter(_live_events))]
-        event = _live_events[e.position] = event_type(e)
+        event = _live_events[key] = event_type(without_voter(e) if key[1] else e)
     return event
 
 

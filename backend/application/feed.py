@@ -59,12 +59,14 @@ class LiveFeed:
         newer.reverse()
         return newer
 
-    async def follow(self, after: int, wanted: Callable[[LoggedEvent], bool]) -> AsyncIterator[LoggedEvent]:
-        """Every wanted event after `after`, in log order, then live ones as they come."""
+    async def follow(self, after: int, wanted: Callable[[LoggedEvent], bool],
+                     scope: str = "") -> AsyncIterator[LoggedEvent]:
+        """Every wanted event after `after`, in log order, then live ones as they come. Events older
+        than the buffer are read from the log in `scope` only (a division-code prefix `wanted` keeps to)."""
         last = after
         while True:
             if last < self.floor:  # older than the buffer: read the log itself
-                batch = await self.events.read(last, BATCH)
+                batch = await self.events.read(last, BATCH, scope=scope)
                 if not batch:
                     last = max(last, self.floor)
                     continue

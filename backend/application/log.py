@@ -4,10 +4,19 @@ The events table is eventsourcing's (`gongzhi_events`: originator_id, originator
 topic, state, notification_id). Its writer takes a table lock per insert, so positions
 (notification ids) become visible in order and reading "after N" never skips one.
 Rows are decoded by the application's mapper, so upcasting applies to every reader.
+
+The raw log is read by scope in SQL: every row carries its community's code in a stored
+column that PostgreSQL derives from the row itself (`community_code`, computed by an immutable
+function of `state`), so both write paths (the library's recorder and store.py) fill it without
+knowing of it, and an index on (community_code, notification_id) serves a scope's reads. The
+column and its index are added once, at start, to a store of any age (`EventLog.prepare`).
+A raw-log read for a request runs with a statement timeout (`EventLog.read_bounded`).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -17,11 +26,30 @@ from uuid import UUID
 import asyncpg
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from backend.domain.errors import InvalidInput
+
 EVENTS_TABLE = "gongzhi_events"
 NOTIFY_CHANNEL = "gongzhi_events"  # eventsourcing NOTIFYs on the table's name at each insert
 METADATA = {"originator_id", "originator_version", "timestamp", "originator_topic",
             "actor", "request_id", "client_request_id", "community_code"}
 SELECT = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"
+SCOPE_FUNCTION = "gongzhi_event_community"
+SCOPE_INDEX = "gongzhi_events_scope_idx"
+SCOPE_LOCK = 0x676F6E675A  # the advisory lock under which the scope column is added
+RAW_LOG_TIMEOUT_MS = 2_000  # the longest one raw-log read for a request may run
+COMMUNITY_CODE = re.compile(r"[0-9]{12}", re.ASCII)
+# The value of the top-level "community_code" in the library's JSON (written with separators
+# (",", ":")), found in the state's bytes (`encode(state, 'escape')`), never parsed: no stored row
+# can fail it, as a JSON parse can (PostgreSQL's json and jsonb both refuse the \u0000 an old
+# event may hold, and NaN). A quote inside a string value is escaped, so only a key matches; no
+# event has a nested "community_code". Plain string functions: ~1.5 us a row (a regex, ~14).
+SCOPE_DDL = (
+    f"CREATE FUNCTION {SCOPE_FUNCTION}(state bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
+    """ AS $$ SELECT nullif(split_part(split_part(encode(state, 'escape'), '"community_code":"', 2), '"', 1), '') $$""",
+    f"ALTER TABLE {EVENTS_TABLE} ADD COLUMN community_code text"
+    f" GENERATED ALWAYS AS ({SCOPE_FUNCTION}(state)) STORED",
+    f"CREATE INDEX {SCOPE_INDEX} ON {EVENTS_TABLE} (community_code text_pattern_ops, notification_id)",
+)
 
 
 class LoggedEvent(NamedTuple):
@@ -34,15 +62,17 @@ class LoggedEvent(NamedTuple):
     type: str
     occurred_at: datetime
     actor: dict[str, str]
-    request_id: str
+    request_id: str | None  # None where the reader may not see it
     community_code: str
     domain_event: Any
     client_request_id: str | None = None  # the client's X-Request-Id (events before it was kept have none)
+    hidden: frozenset[str] = frozenset()  # the event's own fields the reader may not see
 
     @property
     def data(self) -> dict[str, Any]:
-        """The event's own fields, camelCased and JSON-ready."""
-        return {camel(k): jsonable(v) for k, v in vars(self.domain_event).items() if k not in METADATA}
+        """The event's own fields (those the reader may see), camelCased and JSON-ready."""
+        return {camel(k): jsonable(v) for k, v in vars(self.domain_event).items()
+                if k not in METADATA and k not in self.hidden}
 
     def as_json(self) -> dict[str, Any]:
         return {"position": self.position, "entityId": self.entity_id, "entityType": self.entity_type,
@@ -77,6 +107,28 @@ def type_names(topic: str) -> tuple[str, str]:
     return entity_type.rpartition(".")[2], event_type
 
 
+class RawLogTimeout(InvalidInput):
+    """A raw-log read for a request ran past RAW_LOG_TIMEOUT_MS and was cancelled."""
+
+
+def select_after(after: int, limit: int, topics: Sequence[str] = (), scope: str = "") -> tuple[Any, ...]:
+    """The SQL (and its arguments) of `EventLog.read`. A community's code is its own scope (the
+    index gives its events in order); a shorter prefix is the range of codes it starts
+    (`text_pattern_ops` compares bytes, and a division code is ASCII digits)."""
+    where, args = ["notification_id > $1"], [after]
+    if COMMUNITY_CODE.fullmatch(scope):
+        args.append(scope)
+        where.append(f"community_code = ${len(args)}")
+    elif scope:
+        args += [scope, scope[:-1] + chr(ord(scope[-1]) + 1)]
+        where.append(f"community_code ~>=~ ${len(args) - 1} AND community_code ~<~ ${len(args)}")
+    if topics:
+        args.append(list(topics))
+        where.append(f"topic = ANY(${len(args)}::text[])")
+    args.append(limit)
+    return f"{SELECT} WHERE {' AND '.join(where)} ORDER BY notification_id LIMIT ${len(args)}", *args
+
+
 class EventLog:
     """Async reads of the log with asyncpg."""
 
@@ -97,18 +149,50 @@ class EventLog:
             community_code=domain_event.community_code, domain_event=domain_event,
             client_request_id=getattr(domain_event, "client_request_id", None))
 
+    async def prepare(self) -> None:
+        """Give a store of any age the scope column and its index (see the module's docstring):
+        once, under an advisory lock, so that servers starting together add them once."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", SCOPE_LOCK)
+            function, column, index = await conn.fetchrow(
+                "SELECT to_regprocedure($1) IS NOT NULL, EXISTS (SELECT FROM pg_attribute WHERE attrelid ="
+                " to_regclass($2) AND attname = 'community_code' AND NOT attisdropped), to_regclass($3) IS NOT NULL",
+                f"{SCOPE_FUNCTION}(bytea)", EVENTS_TABLE, SCOPE_INDEX)
+            for done, statement in zip((function, column, index), SCOPE_DDL, strict=True):
+                if not done:
+                    await conn.execute(statement)
+            if not column:  # the planner needs the new column's statistics to choose the index
+                await conn.execute(f"ANALYZE {EVENTS_TABLE} (community_code)")
+
     async def read(self, after: int, limit: int, topics: Sequence[str] = (),
-                   conn: asyncpg.Connection | None = None) -> list[LoggedEvent]:
-        sql = f"{SELECT} WHERE notification_id > $1"
-        args: list[Any] = [after]
-        if topics:
-            sql += " AND topic = ANY($3::text[])"
-        sql += " ORDER BY notification_id LIMIT $2"
-        args.append(limit)
-        if topics:
-            args.append(list(topics))
-        rows = await (conn or self.pool).fetch(sql, *args)
+                   conn: asyncpg.Connection | None = None, scope: str = "") -> list[LoggedEvent]:
+        """The events after a position, in order: at most `limit`, of the given topics (all if none),
+        in the communities whose codes start with `scope` (all if it is empty)."""
+        rows = await (conn or self.pool).fetch(*select_after(after, limit, topics, scope))
         return [self.decode(row) for row in rows]
+
+    async def read_bounded(self, after: int, limit: int, topics: Sequence[str] = (),
+                           scope: str = "") -> list[LoggedEvent]:
+        """`read` for a request: it may run for RAW_LOG_TIMEOUT_MS at most (RawLogTimeout beyond)."""
+        async with self._bounded() as conn:
+            return await self.read(after, limit, topics, conn, scope)
+
+    async def stream_bounded(self, stream_id: UUID, limit: int) -> list[LoggedEvent]:
+        """The first `limit` events of a stream, oldest first, for a request (as `read_bounded`)."""
+        async with self._bounded() as conn:
+            rows = await conn.fetch(f"{SELECT} WHERE originator_id = $1 ORDER BY originator_version LIMIT $2",
+                                    stream_id, limit)
+        return [self.decode(row) for row in rows]
+
+    @asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction(readonly=True):
+                await conn.execute(f"SET LOCAL statement_timeout = {RAW_LOG_TIMEOUT_MS}")
+                yield conn
+        except asyncpg.QueryCanceledError as e:
+            raise RawLogTimeout(f"the raw-log read ran longer than {RAW_LOG_TIMEOUT_MS} ms and was stopped;"
+                                " ask for fewer events, or a narrower scope or set of types") from e
 
     async def aggregate(self, stream_id: UUID) -> Any:
         """The aggregate of a stream as stored now (None if it has no events): its events,
