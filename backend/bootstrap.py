@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -13,7 +14,7 @@ from backend.application.gateway import Commands
 from backend.application.governance import Gongzhi
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
-from projections import ALL
+from projections import ALL, Projection
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger("gongzhi")
@@ -47,7 +48,8 @@ def database_url(settings: config.Settings) -> str:
     return url
 
 
-async def start(settings: config.Settings | None = None, *, follow: bool = True) -> Platform:
+async def start(settings: config.Settings | None = None, *, follow: bool = True,
+                projections: Sequence[Projection] = ALL) -> Platform:
     """Start everything; with follow=False the projections and feed do not run live (CLI use)."""
     settings = settings or config.load()
     url = await asyncio.to_thread(database_url, settings)
@@ -56,7 +58,7 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True)
                                      reset=database.keep_session)
     events = EventLog(pool, app.mapper)
     await events.prepare()  # the events table's scope column and index, once per store
-    runner = ProjectionRunner(pool, events, ALL)
+    runner = ProjectionRunner(pool, events, projections)
     applied = await runner.migrate()
     if applied:
         log.info("read-model migrations applied", migrations=applied)

@@ -22,7 +22,10 @@ class Agreements(Projection):
             signed_at timestamptz NOT NULL
         );
         CREATE INDEX service_agreements_community ON service_agreements (community_code text_pattern_ops);
-    """,)
+    """,
+        # Whatever amount the domain accepted is stored: unbounded numeric.
+        "ALTER TABLE service_agreements ALTER COLUMN funding_yuan TYPE numeric",
+    )
 
     def on_ServiceAgreementSigned(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

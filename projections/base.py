@@ -2,7 +2,8 @@
 each event type that changes them.
 
 A handler does no I/O: it states the statements the event calls for on a `Writes`. The runner
-applies a whole batch's statements inside its transaction, with the new tracking position, and
+applies a whole batch's statements inside its transaction (each projection's in a savepoint of
+its own), with the new tracking position, and
 sends each run of identical statements as one `executemany`: the order of a projection's
 statements is kept, and a batch costs a few round trips instead of one per event.
 """
@@ -24,6 +25,10 @@ class Writes:
     def __init__(self) -> None:
         self.runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
         self.increments: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}
+
+    @property
+    def empty(self) -> bool:
+        return not self.runs and not self.increments
 
     def _add(self, key: tuple[str, ...], row: tuple[Any, ...]) -> None:
         if self.runs and self.runs[-1][0] == key:

@@ -22,7 +22,13 @@ class Burden(Projection):
             agreement_funding_yuan numeric(17, 2) NOT NULL DEFAULT 0
         );
         CREATE INDEX burden_code_prefix ON burden_by_community (community_code text_pattern_ops);
-    """,)
+    """,
+        # Every sum of events fits: counters bigint, funding unbounded numeric.
+        """ALTER TABLE burden_by_community ALTER COLUMN tasks_delegated TYPE bigint,
+           ALTER COLUMN on_duty_list TYPE bigint, ALTER COLUMN under_agreement TYPE bigint,
+           ALTER COLUMN refused_off_list TYPE bigint, ALTER COLUMN declined TYPE bigint,
+           ALTER COLUMN agreement_funding_yuan TYPE numeric""",
+    )
 
     def _add(self, w: Writes, code: str, **deltas: int | Decimal) -> None:
         columns = ", ".join(deltas)

@@ -23,7 +23,11 @@ class Communities(Projection):
             registered_at timestamptz NOT NULL
         );
         CREATE INDEX communities_code_prefix ON communities (code text_pattern_ops);
-    """,)
+    """,
+        # Every count of events fits.
+        """ALTER TABLE communities ALTER COLUMN open_tasks TYPE bigint, ALTER COLUMN organizations TYPE bigint,
+           ALTER COLUMN activities_held TYPE bigint""",
+    )
 
     def on_CommunityRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

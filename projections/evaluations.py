@@ -28,7 +28,11 @@ class Evaluations(Projection):
             dissatisfied int NOT NULL DEFAULT 0,
             PRIMARY KEY (campaign_id, target_id)
         );
-    """,)
+    """,
+        # Every tally of ballots fits.
+        """ALTER TABLE evaluation_tallies ALTER COLUMN satisfied TYPE bigint,
+           ALTER COLUMN basically_satisfied TYPE bigint, ALTER COLUMN dissatisfied TYPE bigint""",
+    )
 
     def on_EvaluationCampaignOpened(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

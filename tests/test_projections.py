@@ -16,7 +16,7 @@ from backend.domain.access import Actor, Role
 from backend.domain.stamp import Stamp
 from projections import ALL
 from projections.base import Projection, Writes
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionFailed, ProjectionRunner
 from tests import ops
 from tests.harness import SECRET, Client, Server, connect, server_env
 
@@ -108,23 +108,20 @@ async def test_restart_after_a_crash_loses_nothing(fresh_url: str, data_dir) -> 
 
 
 class Exploding(Projection):
-    """A projection whose statements fail on its third event, then (once defused) record events."""
+    """A projection whose statements fail in the database on one chosen event, until defused."""
 
     name = "exploding_test"
     tables = ("exploding_test",)
     migrations = ("CREATE TABLE exploding_test (position bigint PRIMARY KEY)",)
-    armed = True
-
-    seen = 0
+    bad_position = 0
 
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
-        self.seen += 1
-        if self.armed and self.seen == 3:
+        if e.position == self.bad_position:
             w.execute("SELECT 1 / 0")  # fails in the database, after the batch's other statements ran
         w.execute("INSERT INTO exploding_test VALUES ($1)", e.position)
 
 
-async def test_a_failing_batch_applies_nothing_and_retries_exactly_once(fresh_url: str, data_dir) -> None:
+async def test_a_database_failure_stops_only_its_projection_at_its_event(fresh_url: str, data_dir) -> None:
     settings = config.Settings(database_url=fresh_url, data_dir=data_dir, secret=SECRET)
     platform = await bootstrap.start(settings, follow=False)
     try:
@@ -133,36 +130,66 @@ async def test_a_failing_batch_applies_nothing_and_retries_exactly_once(fresh_ur
         await platform.commands.run(app.register_community, office, "320102001001", "社区", "URBAN")
         await platform.commands.run(app.publish_duty_list, office, "320102001001",
                                     [{"code": "A", "title": "t", "list": "ASSIST_GOVERNMENT"}])
-        for _ in range(5):
-            await platform.commands.run(app.delegate_task, office, "320102001001", "t", "d", "A")
+        positions = [(await platform.commands.run(app.delegate_task, office, "320102001001", "t", "d", "A"))[1].position
+                     for _ in range(5)]
         exploding = Exploding()
+        exploding.bad_position = positions[2]
         runner = ProjectionRunner(platform.pool, platform.events, (*ALL, exploding))
         await runner.migrate()
-        with pytest.raises(asyncpg.DivisionByZeroError):
-            await runner.catch_up()
+        assert await runner.catch_up() == 7  # one batch: the others take all of it, the exploding one stops
         async with platform.pool.acquire() as conn:
-            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 0
-            assert await conn.fetchval("SELECT count(*) FROM tasks") == 0
-            assert set(await conn.fetch("SELECT DISTINCT position FROM projection_tracking")) == {(0,)}
-        exploding.armed = False
-        assert await runner.catch_up() == 7
-        await runner.catch_up()
-        async with platform.pool.acquire() as conn:
-            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 5
+            assert [r[0] for r in await conn.fetch("SELECT position FROM exploding_test ORDER BY 1")] == positions[:2]
             assert await conn.fetchval("SELECT count(*) FROM tasks") == 5
-            assert await conn.fetchval("SELECT open_tasks FROM communities") == 5
+            tracked = dict(await conn.fetch("SELECT name, position FROM projection_tracking"))
+            assert tracked.pop("exploding_test") == positions[2] - 1 and set(tracked.values()) == {7}
+            assert await conn.fetchval("SELECT error FROM projection_tracking WHERE name = 'exploding_test'") == (
+                "DivisionByZeroError: division by zero")
+        assert runner.position == 7
+        assert runner.stalled == [{"name": "exploding_test", "position": positions[2], "eventType": "TaskDelegated",
+                                   "error": "DivisionByZeroError: division by zero"}]
+        assert await runner.catch_up() == 0  # not due again yet (backoff)
+        async with platform.pool.acquire() as conn:
             before = await snapshot(conn)
-        exploding.armed, exploding.seen = True, 0  # a rebuild that fails half way leaves the live tables
-        with pytest.raises(asyncpg.DivisionByZeroError):
-            await runner.rebuild()
+        with pytest.raises(ProjectionFailed, match=f"^projection exploding_test failed at position {positions[2]}"
+                                                   r" \(TaskDelegated\): DivisionByZeroError: division by zero$"):
+            await runner.rebuild()  # a rebuild that fails half way leaves the live tables
         async with platform.pool.acquire() as conn:
             assert await snapshot(conn) == before
-            assert await conn.fetchval("SELECT count(*) FROM exploding_test") == 5
-            assert set(await conn.fetch("SELECT DISTINCT position FROM projection_tracking")) == {(7,)}
             assert not await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname = 'gongzhi_rebuild'")
-        exploding.armed = False
+        exploding.bad_position = 0
+        runner.poke()
+        assert await runner.catch_up() == 7 - positions[2] + 1  # from its event on
+        assert runner.stalled == [] and runner.position == 7
+        async with platform.pool.acquire() as conn:
+            assert [r[0] for r in await conn.fetch("SELECT position FROM exploding_test ORDER BY 1")] == positions
+            assert set(await conn.fetch("SELECT DISTINCT position FROM projection_tracking")) == {(7,)}
+            assert await conn.fetchval("SELECT open_tasks FROM communities") == 5
+            before = await snapshot(conn)
+            exploded = await conn.fetch("SELECT * FROM exploding_test ORDER BY 1")
         assert await runner.rebuild() == 7
         async with platform.pool.acquire() as conn:
             assert await snapshot(conn) == before
+            assert await conn.fetch("SELECT * FROM exploding_test ORDER BY 1") == exploded
     finally:
         await platform.stop()
+
+
+async def test_sums_of_accepted_events_fit_their_columns(fresh_url: str, data_dir) -> None:
+    """Counters are bigint and money sums unbounded numeric: no event the domain accepted overflows them."""
+    settings = config.Settings(database_url=fresh_url, data_dir=data_dir, secret=SECRET)
+    platform = await bootstrap.start(settings, follow=False)
+    try:
+        async with platform.pool.acquire() as conn:
+            types = dict(await conn.fetch(
+                "SELECT table_name || '.' || column_name, data_type || coalesce('(' || numeric_precision || ')', '')"
+                " FROM information_schema.columns WHERE table_schema = current_schema()"))
+    finally:
+        await platform.stop()
+    counters = ["burden_by_community." + c for c in ("tasks_delegated", "on_duty_list", "under_agreement",
+                                                     "refused_off_list", "declined")]
+    counters += ["communities.open_tasks", "communities.organizations", "communities.activities_held"]
+    counters += ["evaluation_tallies." + c for c in ("satisfied", "basically_satisfied", "dissatisfied")]
+    assert {c: types[c] for c in counters} == {c: "bigint(64)" for c in counters}
+    money = ["burden_by_community.agreement_funding_yuan", "service_agreements.funding_yuan",
+             "activities.volunteer_hours"]
+    assert {c: types[c] for c in money} == {c: "numeric" for c in money}

@@ -5,7 +5,7 @@ import contextlib
 import gc
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from backend import bootstrap, config
 from backend.api.context import Context
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
+from projections import ALL, Projection
 
 READY_MAX_LAG = 1_000
 # CPython's cyclic collector runs every 700 allocations by default and, in time, walks every
@@ -89,14 +90,15 @@ class ReadYourWrites:
 
 
 def create_app(settings: config.Settings | None = None,
-               on_start: Callable[[Platform], Awaitable[None]] | None = None) -> Starlette:
+               on_start: Callable[[Platform], Awaitable[None]] | None = None,
+               projections: Sequence[Projection] = ALL) -> Starlette:
     settings = settings or config.load()
     schema = build_schema(settings.max_query_depth)
     graphql = GongzhiGraphQL(schema, graphql_ide="graphiql")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        platform = await bootstrap.start(settings)
+        platform = await bootstrap.start(settings, projections=projections)
         app.state.platform = platform
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
@@ -116,11 +118,15 @@ def create_app(settings: config.Settings | None = None,
             head = await platform.events.head()
         except Exception as e:  # noqa: BLE001 - any failure means not ready
             return JSONResponse({"status": "unavailable", "database": type(e).__name__}, status_code=503)
-        lag = max(0, head - platform.projections.position)
-        ready = lag <= READY_MAX_LAG
-        return JSONResponse({"status": "ready" if ready else "catching up", "database": "ok",
-                             "head": head, "projected": platform.projections.position, "lag": lag},
-                            status_code=200 if ready else 503)
+        runner = platform.projections
+        lag = max(0, head - runner.position)
+        stalled = runner.stalled
+        listening = runner.listening and platform.feed.listening
+        status = ("projection stalled" if stalled else "not listening" if not listening
+                  else "catching up" if lag > READY_MAX_LAG else "ready")
+        return JSONResponse({"status": status, "database": "ok", "head": head, "projected": runner.position,
+                             "lag": lag, "listening": listening, "stalled": stalled},
+                            status_code=200 if status == "ready" else 503)
 
     return Starlette(
         routes=[

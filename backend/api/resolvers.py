@@ -244,10 +244,12 @@ async def burden_report(info: strawberry.Info, scope: str) -> t.BurdenReport:
     c = ctx(info)
     prefix = read_scope(c, values.scope_prefix(scope))
     row = await c.platform.pool.fetchrow(
-        "SELECT coalesce(sum(tasks_delegated), 0) AS tasks_delegated, coalesce(sum(on_duty_list), 0) AS on_duty_list,"
-        " coalesce(sum(under_agreement), 0) AS under_agreement,"
-        " coalesce(sum(refused_off_list), 0) AS refused_off_list, coalesce(sum(declined), 0) AS declined,"
-        " coalesce(sum(agreement_funding_yuan), 0)::numeric(17, 2) AS funding"
+        "SELECT coalesce(sum(tasks_delegated), 0)::bigint AS tasks_delegated,"
+        " coalesce(sum(on_duty_list), 0)::bigint AS on_duty_list,"
+        " coalesce(sum(under_agreement), 0)::bigint AS under_agreement,"
+        " coalesce(sum(refused_off_list), 0)::bigint AS refused_off_list,"
+        " coalesce(sum(declined), 0)::bigint AS declined,"
+        " round(coalesce(sum(agreement_funding_yuan), 0), 2) AS funding"
         " FROM burden_by_community WHERE community_code LIKE $1", prefix + "%")
     return t.BurdenReport(
         scope=scope, tasks_delegated=row["tasks_delegated"], on_duty_list=row["on_duty_list"],

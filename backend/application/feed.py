@@ -29,6 +29,11 @@ class LiveFeed:
         self._changed = asyncio.Condition()
         self._follower = LogFollower(pool, "live-feed", self._read_new)
 
+    @property
+    def listening(self) -> bool:
+        """Whether the feed hears the log's notifications (else it only polls)."""
+        return self._follower.listening
+
     async def start(self) -> None:
         self.head = self.floor = await self.events.head()
         await self._follower.start()

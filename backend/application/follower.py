@@ -2,6 +2,10 @@
 
 eventsourcing's recorder NOTIFYs on the events table's channel in every insert transaction;
 one LISTEN connection wakes the step, and a one-second poll covers a missed notification.
+When the LISTEN connection is lost (its backend terminated, PostgreSQL restarted), the follower
+notices (asyncpg's termination listener, and a check at every poll), logs it once, lets the
+dead connection go, connects again with backoff, LISTENs again, logs the recovery once and runs
+the step at once to catch up. `listening` says whether it hears notifications now.
 """
 from __future__ import annotations
 
@@ -16,6 +20,18 @@ from backend.application.log import NOTIFY_CHANNEL
 
 log = structlog.get_logger("gongzhi.follower")
 
+RECONNECT_FIRST_S = 0.1
+RECONNECT_MAX_S = 10.0
+CONNECT_TIMEOUT_S = 10.0
+
+
+def alive(conn: asyncpg.Connection) -> bool:
+    """Whether a pooled connection is open (asyncpg hands a closed one back to its pool at once)."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:  # released back to the pool
+        return False
+
 
 class LogFollower:
     def __init__(self, pool: asyncpg.Pool, name: str, step: Callable[[], Awaitable[object]],
@@ -26,11 +42,16 @@ class LogFollower:
         self.poll_s = poll_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._restoring: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
 
+    @property
+    def listening(self) -> bool:
+        """Whether a live connection LISTENs for the log's notifications."""
+        return self._listener is not None and alive(self._listener)
+
     async def start(self) -> None:
-        self._listener = await self.pool.acquire()
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        await self._listen()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     def poke(self) -> None:
@@ -39,12 +60,62 @@ class LogFollower:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
+    def _on_terminated(self, *_: object) -> None:
+        asyncio.get_running_loop().call_soon(self._check)
+
+    async def _listen(self) -> None:
+        conn = await self.pool.acquire()
+        try:
+            conn.add_termination_listener(self._on_terminated)
+            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except BaseException:
+            await self._drop(conn)
+            raise
+        self._listener = conn
+
+    async def _drop(self, conn: asyncpg.Connection) -> None:
+        """Stop listening on `conn` and give it back to the pool (a dead one the pool took back already)."""
+        if not alive(conn):
+            return
+        with contextlib.suppress(Exception):
+            conn.remove_termination_listener(self._on_terminated)
+            await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        with contextlib.suppress(Exception):
+            await self.pool.release(conn, timeout=CONNECT_TIMEOUT_S)
+
+    def _check(self) -> None:
+        """If the LISTEN connection is gone, start restoring it (once)."""
+        if self._listener is None or alive(self._listener) or self._task is None:
+            return
+        if self._restoring is None or self._restoring.done():
+            log.warning("LISTEN connection lost; reconnecting", follower=self.name)
+            self._restoring = asyncio.create_task(self._restore(), name=f"{self.name}-listen")
+
+    async def _restore(self) -> None:
+        dead, self._listener = self._listener, None
+        if dead is not None:
+            await self._drop(dead)
+        loop = asyncio.get_running_loop()
+        lost_at, delay = loop.time(), RECONNECT_FIRST_S
+        while True:
+            try:
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await self._listen()
+                break
+            except Exception as e:  # noqa: BLE001 - PostgreSQL may be down for a while; keep trying
+                log.debug("LISTEN reconnection failed", follower=self.name, error=repr(e), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+        log.warning("LISTEN connection restored", follower=self.name, down_s=round(loop.time() - lost_at, 3))
+        self._wake.set()  # catch up on what was missed at once
+
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_s):
                     await self._wake.wait()
             self._wake.clear()
+            self._check()
             try:
                 await self.step()
             except asyncio.CancelledError:
@@ -54,13 +125,12 @@ class LogFollower:
                 await asyncio.sleep(self.poll_s)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._restoring):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._restoring = None
         if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-            await self.pool.release(self._listener)
+            await self._drop(self._listener)
             self._listener = None

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from backend import bootstrap, config, logs
 from backend.domain.access import Role
@@ -99,18 +100,25 @@ def projections_rebuild() -> None:
             bar = progress.add_task("rebuilding", total=None)
             return await platform.projections.rebuild(lambda done, head: progress.update(bar, completed=done,
                                                                                          total=head))
-    count = run(go)
+    from projections.runner import ProjectionFailed
+    try:
+        count = run(go)
+    except ProjectionFailed as e:  # one line naming the projection, the event and the error; no traceback
+        print(e, file=sys.stderr)
+        raise typer.Exit(1) from None
     console.print(f"rebuilt every read model from {count} events")
 
 
 @projections_app.command("status")
 def projections_status() -> None:
-    """Each projection's position in the log and its lag."""
+    """Each projection's position in the log, its lag, and its state: ok, or stalled at an event (its
+    position and type) with the error."""
     rows = run(lambda platform: platform.projections.status())
-    table = Table("projection", "position", "head", "lag")
+    table = Table("projection", "state", "position", "head", "lag", "stalled at", "event type", "error")
     for row in rows:
-        table.add_row(str(row["name"]), str(row["position"]), str(row["head"]), str(row["lag"]))
-    Console().print(table)
+        table.add_row(str(row["name"]), str(row["state"]), str(row["position"]), str(row["head"]), str(row["lag"]),
+                      str(row["failedPosition"] or ""), str(row["eventType"] or ""), Text(row["error"] or ""))
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
 
 
 def _print(event) -> None:  # noqa: ANN001
