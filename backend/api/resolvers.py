@@ -113,10 +113,12 @@ async def page(c: Context, table: str, key: str, where: list[str], args: list[An
     after_value = decode_cursor(after)
     paged_where, paged_args = filters, list(args)
     if after_value is not None:
-        try:
-            key_value: Any = int(after_value) if key == "position" else after_value
-        except ValueError:
-            raise InvalidInput("after is not a cursor this API issued", field="after") from None
+        key_value: Any = after_value
+        if key == "position":  # a log position: ASCII digits, within 64 bits
+            if not (after_value.isascii() and after_value.isdigit() and len(after_value) <= 19
+                    and int(after_value) < 2**63):
+                raise InvalidInput("after is not a cursor this API issued", field="after")
+            key_value = int(after_value)
         paged_args.append(key_value)
         paged_where += f" AND {key} {'<' if descending else '>'} ${len(paged_args)}"
     order = "DESC" if descending else "ASC"
@@ -337,6 +339,13 @@ async def entity_as_of(info: strawberry.Info, entity_id: str, as_of: datetime) -
             break
         aggregate = e.domain_event.mutate(aggregate)
     return state_json(aggregate, sees_voters(actor)) if aggregate is not None else None
+
+
+async def after_head(info: strawberry.Info, after: int) -> None:
+    """A subscription starts at or before the log's head: an `after` beyond it is INVALID_INPUT."""
+    head = await ctx(info).platform.events.head()
+    if after > head:
+        raise InvalidInput(f"after ({after}) is beyond the log's head ({head})", field="after")
 
 
 async def events(info: strawberry.Info, after: int, types: list[str] | None,
