@@ -6,21 +6,32 @@ import gc
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.types.execution import ExecutionResult
 
 from backend import bootstrap, config
 from backend.api.context import Context
+from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
+from backend.domain.errors import GongzhiError, Unauthenticated
 from projections import ALL, Projection
 
 READY_MAX_LAG = 1_000
@@ -29,6 +40,11 @@ READY_MAX_LAG = 1_000
 # its sight and the thresholds raised, collections are rarer and shorter (bench/README.md).
 GC_THRESHOLDS = (10_000, 5, 10)
 CONSISTENT_AFTER = "x-consistent-after"
+#: Without a token, a document may be at most this long: GraphiQL's introspection, a gateway's `_service`
+#: and `_entities` fit. A longer one is refused (UNAUTHENTICATED, 401) before it is parsed.
+ANONYMOUS_DOCUMENT_CHARS = 10_000
+STATIC = Path(__file__).resolve().parent / "static"
+GRAPHIQL_PAGE = (STATIC / "graphiql.html").read_text(encoding="utf-8")
 CLIENT_REQUEST_ID_MAX = 128
 CLIENT_REQUEST_ID = re.compile(rf"[\x21-\x7e]{{1,{CLIENT_REQUEST_ID_MAX}}}", re.ASCII)
 
@@ -41,8 +57,65 @@ def client_request_id(value: str | None) -> str | None:
     return None
 
 
+class GongzhiTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with a code on every error: the subscription limit's too."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        limit = self.max_subscriptions_per_connection
+        if self.connection_acknowledged and limit is not None and len(self.operations) >= limit \
+                and message.get("id") not in self.operations:
+            await self.send_message({"id": message["id"], "type": "error", "payload": [{
+                "message": f"at most {limit} subscriptions per connection", "extensions": {"code": "INVALID_INPUT"}}]})
+            return
+        await super().handle_subscribe(message)
+
+    async def send_message(self, message: Message) -> None:
+        payload: Any = message.get("payload")
+        errors = payload if message["type"] == "error" else payload.get("errors") if isinstance(payload, dict) else None
+        for error in errors or ():
+            if isinstance(error, dict) and "code" not in (error.get("extensions") or {}):
+                error["extensions"] = {**(error.get("extensions") or {}), "code": "INVALID_INPUT"}
+        await super().send_message(message)
+
+
 class GongzhiGraphQL(GraphQL):
-    """Strawberry's ASGI view, with our context and read-your-writes, and orjson for JSON."""
+    """Strawberry's ASGI view, with our context and read-your-writes, and orjson for JSON. A request
+    refused before it runs (a body that is no JSON object, a token that fails) answers a JSON GraphQL
+    error with its code; GraphiQL is our page, its assets served from here (backend/api/static)."""
+
+    graphql_transport_ws_handler_class = GongzhiTransportWS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as e:
+            response = error_response(e.status_code, "INVALID_INPUT", e.reason)
+        except GongzhiError as e:
+            response = refusal(e)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        value = super().parse_json(data)
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "the request must be a JSON object: {\"query\": ..., \"variables\": {...}}")
+        return value
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
+                             root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
+        """The token is checked before the document is parsed; without one, only a short document is."""
+        if request.headers.get("authorization"):
+            context.actor  # noqa: B018 - verifies the token; Unauthenticated if it fails
+        elif request_data.query and len(request_data.query) > ANONYMOUS_DOCUMENT_CHARS:
+            raise Unauthenticated(f"a document of more than {ANONYMOUS_DOCUMENT_CHARS} characters needs a bearer "
+                                  "token (Authorization: Bearer <token>)")
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                            request_data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's, which strawberry turns into a 400
@@ -79,13 +152,14 @@ class ReadYourWrites:
             request = Request(scope, receive)
             wanted = request.headers.get(CONSISTENT_AFTER)
             if wanted is not None:
-                if not wanted.strip().isdigit():
-                    response = PlainTextResponse("X-Consistent-After must be a non-negative integer", 400)
-                    await response(scope, receive, send)
+                try:
+                    position = consistent_after(wanted)
+                except GongzhiError as e:
+                    await refusal(e)(scope, receive, send)
                     return
                 platform: Platform = request.app.state.platform
                 scope.setdefault("state", {})["consistent"] = await platform.projections.wait_for(
-                    int(wanted), platform.settings.consistency_wait_s)
+                    position, platform.settings.consistency_wait_s)
         await self.graphql(scope, receive, send)
 
 
@@ -93,8 +167,9 @@ def create_app(settings: config.Settings | None = None,
                on_start: Callable[[Platform], Awaitable[None]] | None = None,
                projections: Sequence[Projection] = ALL) -> Starlette:
     settings = settings or config.load()
-    schema = build_schema(settings.max_query_depth)
-    graphql = GongzhiGraphQL(schema, graphql_ide="graphiql")
+    schema = build_schema(settings.max_query_depth, settings.max_query_tokens)
+    graphql = GongzhiGraphQL(schema, graphql_ide="graphiql",
+                             max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -134,6 +209,19 @@ def create_app(settings: config.Settings | None = None,
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
+        middleware=edge_middleware(settings),
         lifespan=lifespan,
     )
+
+
+def edge_middleware(settings: config.Settings) -> list[Middleware]:
+    """CORS for the configured origins (none by default: no CORS headers), then the body limit."""
+    middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    if settings.cors_origins:
+        middleware.insert(0, Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Consistent-After", "X-Request-Id"],
+            expose_headers=["X-Consistent-Position", "X-Consistency-Timeout", "X-Request-Id"], max_age=600))
+    return middleware
