@@ -28,12 +28,15 @@ class Settings:
         return self.database_url is None
 
 
-def load() -> Settings:
+def load(make_secret: bool = True) -> Settings:
+    """The settings. The server makes the token secret in the data folder on its first start; with
+    `make_secret` False (commands that sign or check no token, and `gongzhi token` unless asked),
+    the secret is "" when there is neither GONGZHI_SECRET nor that file."""
     data_dir = Path(os.environ.get("GONGZHI_DATA_DIR") or platformdirs.user_data_dir("gongzhi"))
     return Settings(
         database_url=os.environ.get("GONGZHI_DATABASE_URL") or None,
         data_dir=data_dir,
-        secret=os.environ.get("GONGZHI_SECRET") or _secret_in(data_dir),
+        secret=os.environ.get("GONGZHI_SECRET") or _secret_in(data_dir, make_secret),
         pool_size=int(os.environ.get("GONGZHI_POOL_SIZE") or 8),
         max_body_bytes=int(os.environ.get("GONGZHI_MAX_BODY_BYTES") or 1 << 20),
         max_query_tokens=int(os.environ.get("GONGZHI_MAX_QUERY_TOKENS") or 5_000),
@@ -42,10 +45,21 @@ def load() -> Settings:
     )
 
 
-def _secret_in(data_dir: Path) -> str:
-    """With no GONGZHI_SECRET, the token secret lives in the data folder (made once)."""
-    path = data_dir / "secret"
+def secret_source(data_dir: Path) -> str:
+    """Where the token secret comes from: "GONGZHI_SECRET", or the path of the data folder's file."""
+    return "GONGZHI_SECRET" if os.environ.get("GONGZHI_SECRET") else str(secret_path(data_dir))
+
+
+def secret_path(data_dir: Path) -> Path:
+    return data_dir / "secret"
+
+
+def _secret_in(data_dir: Path, make: bool = True) -> str:
+    """With no GONGZHI_SECRET, the token secret lives in the data folder (made once, if `make`)."""
+    path = secret_path(data_dir)
     if not path.exists():
+        if not make:
+            return ""
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

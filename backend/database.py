@@ -1,17 +1,27 @@
 """Where the PostgreSQL comes from: GONGZHI_DATABASE_URL, or an embedded server in the data folder.
 
 The embedded server is `pgembed` (Python >= 3.12) or `pgserver` (Python 3.11); both have
-`get_server(path)`, and both stop the server when the last process using it exits.
+`get_server(path)`, and both stop the server when the last process using it exits: each process
+that uses it writes its PID into `pg/.handle_pids.json` and removes it at exit (atexit), and the
+last one out stops the server. A process killed with SIGKILL never removes its PID, so the PIDs of
+dead processes are pruned from that list before a process joins; the CLI turns SIGTERM and SIGHUP
+into SystemExit so that atexit runs (backend/cli).
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import json
+import warnings
 from pathlib import Path
 from typing import Any
 
+import psutil
 from psycopg.conninfo import conninfo_to_dict
 
 _servers: dict[Path, Any] = {}
+HANDLES = ".handle_pids.json"  # pgserver's (and pgembed's) list of the processes using a server
 
 
 def embedded_url(data_dir: Path) -> str:
@@ -20,14 +30,50 @@ def embedded_url(data_dir: Path) -> str:
     if pgdata not in _servers:
         pgdata.mkdir(parents=True, exist_ok=True)
         module = _embedded_module()
+        with getattr(module.PostgresServer, "_lock", None) or contextlib.nullcontext():  # the handle list's lock
+            prune_dead_handles(pgdata)
         _servers[pgdata] = module.get_server(str(pgdata), cleanup_mode="stop")
     return _servers[pgdata].get_uri()
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Let go of the embedded PostgreSQL in `data_dir/pg` now (it stops if no other process uses
+    it), as this process's exit would; for a caller about to delete the folder."""
+    server = _servers.pop((data_dir / "pg").resolve(), None)
+    if server is not None:
+        server.cleanup()
+        atexit.unregister(server._cleanup)
+
+
+def handle_pids(pgdata: Path) -> list[int]:
+    """The PIDs of the processes that hold the embedded server in `pgdata`, as written on disk."""
+    path = pgdata / HANDLES
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def prune_dead_handles(pgdata: Path) -> list[int]:
+    """Drop the PIDs of processes that no longer run (killed with SIGKILL, say) from the handle
+    list, so that the last live user still stops the server; returns the PIDs dropped."""
+    pids = handle_pids(pgdata)
+    dead = [pid for pid in pids if not _alive(pid)]
+    if dead:
+        (pgdata / HANDLES).write_text(json.dumps([pid for pid in pids if pid not in dead]))
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _embedded_module() -> Any:
     for name in ("pgembed", "pgserver"):
         try:
-            return importlib.import_module(name)
+            with warnings.catch_warnings():  # its lock folder falls back to /tmp without XDG_RUNTIME_DIR: fine
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+                return importlib.import_module(name)
         except ImportError:
             continue
     raise RuntimeError("no embedded PostgreSQL: install pgembed (Python >= 3.12) or pgserver, "

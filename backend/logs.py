@@ -1,4 +1,6 @@
-"""Structured logs (structlog) to stderr; tracebacks plain (a rich one with locals costs ~0.5 s)."""
+"""Structured logs (structlog) to stderr, never stdout (the CLI's stdout carries only data: JSON
+lines); tracebacks plain (a rich one with locals costs ~0.5 s). The embedded PostgreSQL's own
+chatter (pgserver/pgembed log every command they run at INFO) shows only at DEBUG."""
 from __future__ import annotations
 
 import logging
@@ -15,10 +17,17 @@ def level_name() -> str:
     return name if isinstance(getattr(logging, name, None), int) else "INFO"
 
 
+#: Loggers of the embedded PostgreSQL wrappers, quiet unless GONGZHI_LOG_LEVEL=DEBUG.
+EMBEDDED_LOGGERS = ("pgserver", "pgembed")
+
+
 def configure() -> None:
     level = getattr(logging, level_name())
-    logging.basicConfig(level=level, format="%(message)s")
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    for name in EMBEDDED_LOGGERS:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
     structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(level),
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
                     structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(),

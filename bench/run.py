@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -89,6 +89,15 @@ async def fresh_database(work: Path):
         conn = await asyncpg.connect(**database.asyncpg_dsn(base))
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+@contextmanager
+def stopping_embedded(work: Path):
+    """Stop the embedded PostgreSQL started in `work` (if one was) before the folder is deleted."""
+    try:
+        yield
+    finally:
+        database.stop_embedded(work)
 
 
 class Process:
@@ -428,7 +437,7 @@ async def query_p50(url: str, scope: str) -> float:
 async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[str, Any]:
     sizes = Sizes.pick(quick, tiny)
     results: dict[str, Any] = {}  # exactly the issue's six measures (the machine goes in the table's title)
-    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, stopping_embedded(Path(tmp)):
         work = Path(tmp)
         async with fresh_database(work) as url:
             settings = replace(config.Settings(database_url=url, data_dir=work, secret=SECRET), pool_size=16)

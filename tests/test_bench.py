@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+import psutil
 
 from tests.harness import ROOT
 
@@ -19,11 +24,29 @@ KEYS = {
 }
 
 
-def test_bench_smoke_writes_every_key(tmp_path) -> None:
+def postgres_under(folder: Path) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name", "cmdline"])
+            if p.info["name"] == "postgres" and any(str(folder) in arg for arg in p.info["cmdline"] or [])]
+
+
+def test_bench_smoke_writes_every_key_and_stops_its_embedded_postgres(tmp_path) -> None:
+    """On the embedded default (always, so both CI runs check it) the bench starts PostgreSQL in a
+    temporary folder; it must stop it before the folder is deleted."""
     out = tmp_path / "bench.json"
-    env = {k: v for k, v in os.environ.items() if k != "GONGZHI_SECRET"}
-    result = subprocess.run([sys.executable, "-m", "backend", "bench", "--tiny", "--json", str(out)], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=600)
+    # the bench's temporary folder goes here (TMPDIR), so its postgres can be found; outside pytest's
+    # base temp, which a concurrent pytest session resets to 0700 (out of reach of pgserver's user)
+    work = Path(tempfile.mkdtemp(prefix="gongzhi-bench-test-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("GONGZHI_SECRET", "GONGZHI_DATABASE_URL")}
+    env["TMPDIR"] = str(work)
+    try:
+        result = subprocess.run([sys.executable, "-m", "backend", "bench", "--tiny", "--json", str(out)], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=600)
+        left = postgres_under(work)
+        assert left == [], "the bench left its embedded PostgreSQL running"
+    finally:
+        for process in postgres_under(work):
+            process.terminate()
+        shutil.rmtree(work, ignore_errors=True)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
     assert set(figures) == set(KEYS)

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +18,7 @@ from backend.domain.access import Actor, Role
 from backend.domain.errors import AlreadyExists, OffListTask, VersionConflict
 from backend.domain.stamp import Stamp
 from tests import ops
-from tests.harness import SECRET, Client, Server
+from tests.harness import ROOT, SECRET, Client, Server
 
 
 def test_token_prints_a_token_for_the_configured_secret(server: Server) -> None:
@@ -95,3 +100,83 @@ async def test_demo_loader_drives_commands_synchronously_on_the_store(fresh_url:
             assert refusals >= 1
     finally:
         await platform.stop()
+
+
+def test_bad_input_is_one_line_on_stderr_exit_2_no_traceback(server: Server, tmp_path) -> None:
+    """`gongzhi history not-a-uuid` (and other bad input) says what is wrong in one line, no traceback."""
+    for args, code in ((("history", "not-a-uuid"), 2),
+                       (("token", "--role", "ADMIN", "--scope", "32x", "--actor", "x"), 2),
+                       (("events", "export", "--output", str(tmp_path / "no-such-folder" / "out.jsonl")), 1)):
+        result = server.cli(*args, check=False)
+        assert result.returncode == code, (args, result.stderr)
+        assert result.stdout == "" and "Traceback" not in result.stderr, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, result.stderr)
+
+
+def token_env(data_dir: Path, secret: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
+    env["GONGZHI_DATA_DIR"] = str(data_dir)
+    if secret:
+        env["GONGZHI_SECRET"] = secret
+    return env
+
+
+def run_token(env: dict[str, str], *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "backend", "token", "--role", "ADMIN", "--actor", "a", *extra],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_token_says_which_secret_and_will_not_invent_one_unasked(tmp_path) -> None:
+    """Without the server's GONGZHI_DATA_DIR or GONGZHI_SECRET, `gongzhi token` refuses (exit 2,
+    one line) rather than sign with a new secret the server would not know; --new-secret makes one."""
+    env = token_env(tmp_path / "data")
+    secret_file = tmp_path / "data" / "secret"
+    refused = run_token(env)
+    assert refused.returncode == 2 and refused.stdout == "", refused
+    assert len(refused.stderr.strip().splitlines()) == 1 and "--new-secret" in refused.stderr
+    assert not secret_file.exists()
+
+    made = run_token(env, "--new-secret")
+    assert made.returncode == 0, made.stderr
+    assert made.stderr.strip() == f"secret: {secret_file} (made now)"
+    secret = secret_file.read_text().strip()
+    assert actor_from_header(secret, f"Bearer {made.stdout.strip()}").id == "a"
+
+    again = run_token(env)  # the secret the server made (or this made) is used, and named
+    assert again.returncode == 0 and again.stderr.strip() == f"secret: {secret_file}"
+    assert actor_from_header(secret, f"Bearer {again.stdout.strip()}").role is Role.ADMIN
+    assert secret_file.read_text().strip() == secret
+
+    named = run_token(token_env(tmp_path / "other", SECRET))
+    assert named.returncode == 0 and named.stderr.strip() == "secret: GONGZHI_SECRET"
+    assert actor_from_header(SECRET, f"Bearer {named.stdout.strip()}").id == "a"
+    assert not (tmp_path / "other" / "secret").exists()
+
+
+@pytest.mark.parametrize("script", ["start", "test"])
+def test_setup_scripts_reinstall_only_when_the_project_changed(tmp_path, script: str) -> None:
+    """`./start` and `./test` run pip only when pyproject.toml differs from the last install (a
+    checksum kept in .venv); here on a copy of the script with a .venv whose python records its calls."""
+    shutil.copy(ROOT / script, tmp_path / script)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    calls = tmp_path / "calls"
+    for tool in ("python", "gongzhi"):
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+        (bin_dir / tool).chmod(0o755)
+
+    def pip_runs() -> int:
+        calls.write_text("")
+        subprocess.run([str(tmp_path / script), "--version"], check=True, timeout=60, capture_output=True)
+        lines = calls.read_text().splitlines()
+        assert lines[-1].endswith("--version")  # it went on to run the platform, or pytest
+        return sum("-m pip install" in line for line in lines)
+
+    assert pip_runs() == 2  # first run: pip itself, then the project
+    assert pip_runs() == 0
+    assert pip_runs() == 0
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "2"\n')
+    assert pip_runs() == 2
+    assert pip_runs() == 0

@@ -1,7 +1,12 @@
-"""The `gongzhi` command."""
+"""The `gongzhi` command.
+
+Its stdout carries only data (tokens, JSON lines); logs, progress and messages go to stderr. Bad
+input ends a command with one line on stderr and exit code 2, never a traceback. SIGTERM and SIGHUP
+end a command through SystemExit, so that atexit lets go of an embedded PostgreSQL it started."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import signal
@@ -10,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -17,6 +23,7 @@ from rich.text import Text
 
 from backend import bootstrap, config, logs
 from backend.domain.access import Role
+from backend.domain.errors import GongzhiError, InvalidInput
 
 app = typer.Typer(help="Gongzhi (共治): the system of record for community co-governance.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models: rebuild them from the log, or see how far they are.")
@@ -30,13 +37,32 @@ console = Console(stderr=True)
 
 def main() -> None:
     logs.configure()
-    app()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    try:
+        app()
+    except GongzhiError as e:
+        _fail(e.message, 2 if isinstance(e, InvalidInput) else 1)
+    except (OSError, PersistenceError) as e:  # a file that cannot be written, a database that cannot be reached
+        _fail(f"{type(e).__name__}: {e}".splitlines()[0], 1)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """Leave through SystemExit (the default action would skip atexit, and an embedded PostgreSQL
+    this process started would keep running with its PID in the handle list)."""
+    raise SystemExit(128 + signum)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
 
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(False, help="Load demo data.")) -> None:
     """Start the GraphQL API (and an embedded PostgreSQL when GONGZHI_DATABASE_URL is not set)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from backend.api.app import create_app
     from backend.api.auth import issue
@@ -62,28 +88,38 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
     # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     level = logs.level_name()
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # logs on stderr, like every other
     uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level=level.lower(),
-                access_log=logging.getLevelName(level) <= logging.INFO)
+                access_log=logging.getLevelName(level) <= logging.INFO, log_config=log_config)
 
 
 @app.command()
 def token(role: Role = typer.Option(..., help="The actor's role."),
           scope: str = typer.Option("", help="Division-code prefix the actor works in."),
           actor: str = typer.Option(..., help="The actor's id."),
-          ttl: int = typer.Option(30 * 24 * 3600, help="Seconds until it expires.")) -> None:
-    """Print a bearer token for the configured secret."""
+          ttl: int = typer.Option(30 * 24 * 3600, help="Seconds until it expires."),
+          new_secret: bool = typer.Option(False, "--new-secret",
+                                          help="Make a secret in the data folder if there is none.")) -> None:
+    """Print a bearer token for the server's secret: GONGZHI_SECRET, or the file in GONGZHI_DATA_DIR.
+
+    Says on stderr which secret it used. Without either, it refuses (exit 2) unless --new-secret:
+    a token signed with a secret the server does not have would be rejected."""
     from backend.api.auth import issue
-    from backend.domain.errors import InvalidInput
-    try:
-        print(issue(config.load().secret, actor, role, scope, ttl))
-    except InvalidInput as e:
-        console.print(f"[red]{e.message}[/red]")
-        raise typer.Exit(2) from None
+    settings, made = config.load(make_secret=False), ""
+    if not settings.secret:
+        if not new_secret:
+            _fail(f"no token secret: GONGZHI_SECRET is not set and {config.secret_path(settings.data_dir)} does "
+                  "not exist; set the server's GONGZHI_DATA_DIR or GONGZHI_SECRET, or pass --new-secret", 2)
+        settings, made = config.load(make_secret=True), " (made now)"
+    signed = issue(settings.secret, actor, role, scope, ttl)
+    print(f"secret: {config.secret_source(settings.data_dir)}{made}", file=sys.stderr)
+    print(signed)
 
 
 def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
     async def go():  # noqa: ANN202
-        platform = await bootstrap.start(config.load(), follow=False)
+        platform = await bootstrap.start(config.load(make_secret=False), follow=False)  # it signs no token
         try:
             return await coro_fn(platform)
         finally:
