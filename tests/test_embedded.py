@@ -77,6 +77,16 @@ def json_lines(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
+def terminate(process: subprocess.Popen) -> int:
+    """SIGTERM, as `timeout` or a service manager sends it; its exit code (killed if it does not exit)."""
+    process.terminate()
+    try:
+        return process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 def until(condition, timeout: float = 60) -> None:  # noqa: ANN001 - a polled predicate
     deadline = time.monotonic() + timeout
     while not condition():
@@ -143,8 +153,7 @@ async def test_kill_9_then_restart_then_sigterm_leaves_no_postgres_and_cli_stdou
             assert first["type"] == "CommunityRegistered" and first["entityId"]
             assert tail.pid in handles(pgdata)
         finally:
-            tail.terminate()
-            assert tail.wait(30) == 128 + signal.SIGTERM
+            assert terminate(tail) == 128 + signal.SIGTERM
         assert tail.pid not in handles(pgdata)
     finally:
         server.stop()  # SIGTERM: the last live user stops the server
@@ -164,7 +173,6 @@ def test_sigterm_of_a_cli_command_that_started_the_embedded_server_stops_it(fold
         assert tail.poll() is None, tail.stderr.read()
         assert postgres_running(pgdata)
     finally:
-        tail.terminate()
-        code = tail.wait(30)
+        code = terminate(tail)
     assert_all_stopped(pgdata)
     assert code == 128 + signal.SIGTERM  # it left through SystemExit, not the signal's default action
