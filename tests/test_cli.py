@@ -26,6 +26,9 @@ def test_token_prints_a_token_for_the_configured_secret(server: Server) -> None:
     actor = actor_from_header(SECRET, f"Bearer {out}")
     assert (actor.id, actor.role.value, actor.scope) == ("so-1", "STREET_OFFICE", "320102001")
     assert server.cli("token", "--role", "NOBODY", "--actor", "x", check=False).returncode != 0
+    # no token is made for an actor id that no command would accept (issue 7, item 1: ids are bounded ASCII)
+    refused = server.cli("token", "--role", "RESIDENT", "--scope", "320102001001", "--actor", "张三", check=False)
+    assert refused.returncode == 2 and "actor" in refused.stderr
     assert server.cli("token", "--role", "ADMIN", "--scope", "32x", "--actor", "x", check=False).returncode != 0
 
 

@@ -19,6 +19,7 @@ _verified: dict[tuple[str, str], tuple[Actor, float]] = {}
 
 def issue(secret: str, actor_id: str, role: Role, scope: str, ttl_s: int = 30 * 24 * 3600) -> str:
     values.scope_prefix(scope)
+    values.identifier(actor_id, "actor")  # what every command checks: no token is made that could not act
     now = int(time.time())
     claims = {"sub": actor_id, "role": role.value, "scope": scope, "iat": now, "exp": now + ttl_s}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
