@@ -35,9 +35,12 @@ app.add_typer(schema_app, name="schema")
 console = Console(stderr=True)
 
 
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 def main() -> None:
     logs.configure()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in EXIT_SIGNALS:
         signal.signal(signum, _exit_on_signal)
     try:
         app()
@@ -118,13 +121,33 @@ def token(role: Role = typer.Option(..., help="The actor's role."),
 
 
 def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
+    """Run an async command on a started platform. While the event loop runs, SIGTERM and SIGHUP come
+    to it as loop callbacks that cancel the command (a Python-level handler raising SystemExit mid-loop
+    can be lost in a finalizer, and the process would run on); it leaves through SystemExit(128 + signal)
+    once the platform has stopped, so that atexit stops an embedded PostgreSQL."""
+    received: list[int] = []
+
     async def go():  # noqa: ANN202
-        platform = await bootstrap.start(config.load(make_secret=False), follow=False)  # it signs no token
+        loop, command = asyncio.get_running_loop(), asyncio.current_task()
+        for signum in EXIT_SIGNALS:
+            loop.add_signal_handler(signum, lambda signum=signum: (received.append(signum), command.cancel()))
         try:
-            return await coro_fn(platform)
+            platform = await bootstrap.start(config.load(make_secret=False), follow=False)  # it signs no token
+            try:
+                return await coro_fn(platform)
+            finally:
+                await platform.stop()
         finally:
-            await platform.stop()
-    return asyncio.run(go())
+            for signum in EXIT_SIGNALS:
+                loop.remove_signal_handler(signum)
+                signal.signal(signum, _exit_on_signal)  # removing the loop's handler left the default action
+
+    try:
+        return asyncio.run(go())
+    except asyncio.CancelledError:
+        if received:
+            raise SystemExit(128 + received[0]) from None
+        raise
 
 
 @projections_app.command("rebuild")
