@@ -11,6 +11,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -129,7 +130,8 @@ def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
 
     async def go():  # noqa: ANN202
         loop, command = asyncio.get_running_loop(), asyncio.current_task()
-        for signum in EXIT_SIGNALS:
+        signals = EXIT_SIGNALS if threading.current_thread() is threading.main_thread() else ()  # (a test's thread)
+        for signum in signals:
             loop.add_signal_handler(signum, lambda signum=signum: (received.append(signum), command.cancel()))
         try:
             platform = await bootstrap.start(config.load(make_secret=False), follow=False)  # it signs no token
@@ -138,7 +140,7 @@ def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
             finally:
                 await platform.stop()
         finally:
-            for signum in EXIT_SIGNALS:
+            for signum in signals:
                 loop.remove_signal_handler(signum)
                 signal.signal(signum, _exit_on_signal)  # removing the loop's handler left the default action
 
