@@ -22,6 +22,7 @@ class Settings:
     max_query_tokens: int = 5_000  # a GraphQL document longer than this is refused, its parse aborted
     max_subscriptions_per_connection: int = 20  # per websocket; beyond it a subscribe gets an `error`
     cors_origins: tuple[str, ...] = ()  # web origins allowed to call the API from a browser (none by default)
+    trusted_documents: str = "off"  # off, allow or only: which documents run (backend/api/documents.py)
 
     @property
     def embedded(self) -> bool:
@@ -42,6 +43,7 @@ def load(make_secret: bool = True) -> Settings:
         max_query_tokens=int(os.environ.get("GONGZHI_MAX_QUERY_TOKENS") or 5_000),
         max_subscriptions_per_connection=int(os.environ.get("GONGZHI_MAX_SUBSCRIPTIONS_PER_CONNECTION") or 20),
         cors_origins=tuple(o.strip() for o in os.environ.get("GONGZHI_CORS_ORIGINS", "").split(",") if o.strip()),
+        trusted_documents=(os.environ.get("GONGZHI_TRUSTED_DOCUMENTS") or "off").strip().lower(),
     )
 
 

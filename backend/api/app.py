@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz."""
+"""The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz, /app/persisted-documents.json."""
 from __future__ import annotations
 
 import contextlib
@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -27,10 +28,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 from strawberry.types.execution import ExecutionResult
 
 from backend import bootstrap, config
+from backend.api.auth import actor_from_header
 from backend.api.context import Context
+from backend.api.documents import PersistedDocuments
 from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
+from backend.domain.access import Role
 from backend.domain.errors import GongzhiError, Unauthenticated
 from projections import ALL, Projection
 
@@ -58,7 +62,8 @@ def client_request_id(value: str | None) -> str | None:
 
 
 class GongzhiTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, with a code on every error: the subscription limit's too."""
+    """graphql-transport-ws, with a code on every error: the subscription limit's too. A subscribe may
+    name a persisted document instead of sending `query`, as over HTTP (backend/api/documents.py)."""
 
     async def handle_subscribe(self, message: Any) -> None:
         limit = self.max_subscriptions_per_connection
@@ -67,6 +72,18 @@ class GongzhiTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await self.send_message({"id": message["id"], "type": "error", "payload": [{
                 "message": f"at most {limit} subscriptions per connection", "extensions": {"code": "INVALID_INPUT"}}]})
             return
+        payload = message.get("payload")
+        if self.connection_acknowledged and isinstance(payload, dict):
+            view: GongzhiGraphQL = self.view  # type: ignore[assignment]
+            try:
+                query = view.documents.resolve(payload.get("query"), payload.get("extensions"),
+                                               payload.get("documentId"), lambda: self.context.actor.role is Role.ADMIN)
+            except GongzhiError as e:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [{
+                    "message": e.message, "extensions": {"code": e.code}}]})
+                return
+            if query is not None:
+                message = {**message, "payload": {**payload, "query": query}}
         await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:
@@ -85,6 +102,11 @@ class GongzhiGraphQL(GraphQL):
 
     graphql_transport_ws_handler_class = GongzhiTransportWS
 
+    def __init__(self, schema: Any, documents: PersistedDocuments, secret: str, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self.documents = documents
+        self.secret = secret
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -102,6 +124,28 @@ class GongzhiGraphQL(GraphQL):
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "the request must be a JSON object: {\"query\": ..., \"variables\": {...}}")
         return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parse, then the document the mode allows: a persisted one named by
+        `documentId` or `extensions.persistedQuery`, or the request's own (backend/api/documents.py)."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):  # batches are not enabled: strawberry refuses one before this
+            return data
+        document = None
+        if request.method == "GET":
+            document = request.query_params.get("documentId")
+        else:
+            body = await request.get_body()  # read once already, kept by the request
+            if b"documentId" in body:  # decoded again only when it may name a document
+                raw = self.decode_json(body)
+                document = raw.get("documentId") if isinstance(raw, dict) else None
+        query = self.documents.resolve(data.query, data.extensions, document, lambda: self.is_admin(request))
+        return data if query is data.query else replace(data, query=query)
+
+    def is_admin(self, request: Any) -> bool:
+        """Whether the request's bearer token (verified; UNAUTHENTICATED if it fails) is an ADMIN's."""
+        header = request.headers.get("authorization")
+        return bool(header) and actor_from_header(self.secret, header).role is Role.ADMIN
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
@@ -168,7 +212,8 @@ def create_app(settings: config.Settings | None = None,
                projections: Sequence[Projection] = ALL) -> Starlette:
     settings = settings or config.load()
     schema = build_schema(settings.max_query_depth, settings.max_query_tokens)
-    graphql = GongzhiGraphQL(schema, graphql_ide="graphiql",
+    documents = PersistedDocuments.load(settings.trusted_documents)
+    graphql = GongzhiGraphQL(schema, documents, settings.secret, graphql_ide="graphiql",
                              max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
 
     @contextlib.asynccontextmanager
@@ -203,12 +248,17 @@ def create_app(settings: config.Settings | None = None,
                              "lag": lag, "listening": listening, "stalled": stalled},
                             status_code=200 if status == "ready" else 503)
 
+    async def persisted_documents(request: Request) -> Response:
+        """The app's persisted documents (Apollo's manifest format), as the server loaded them."""
+        return Response(documents.manifest, media_type="application/json")
+
     return Starlette(
         routes=[
             Route("/graphql", ReadYourWrites(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/app/persisted-documents.json", persisted_documents),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=edge_middleware(settings),

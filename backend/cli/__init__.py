@@ -33,6 +33,8 @@ schema_app = typer.Typer(help="The exported GraphQL schema and event catalog.")
 app.add_typer(projections_app, name="projections")
 app.add_typer(events_app, name="events")
 app.add_typer(schema_app, name="schema")
+operations_app = typer.Typer(help="The app's operations (frontend-spec/operations/): its persisted documents.")
+app.add_typer(operations_app, name="operations")
 console = Console(stderr=True)
 
 
@@ -248,3 +250,19 @@ def schema_export(directory: Path = typer.Option(Path("schema"), help="Where sch
     from backend.schema_artifacts import write
     for path in write(directory):
         console.print(f"wrote {path}")
+
+
+@operations_app.command("manifest")
+def operations_manifest(
+        directory: Optional[Path] = typer.Option(None, help="The operations' folder (default: frontend-spec/operations)."),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write (default: manifest.json in it).")
+) -> None:
+    """Write the persisted documents' manifest (Apollo's format; ids are the SHA-256 of each file's text)."""
+    from graphql import GraphQLError
+
+    from backend.api.documents import OPERATIONS, write_manifest
+    try:
+        path = write_manifest(directory or OPERATIONS, output)
+    except (ValueError, GraphQLError) as e:  # a file that holds no single named operation, or one that does not parse
+        _fail(str(e).splitlines()[0], 2)
+    console.print(f"wrote {path}")

@@ -63,6 +63,18 @@ class Unavailable(GongzhiError):
     code = "UNAVAILABLE"
 
 
+class PersistedQueryNotFound(GongzhiError):
+    """No persisted document (trusted document) has the id the request names."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedQueryRequired(GongzhiError):
+    """GONGZHI_TRUSTED_DOCUMENTS=only: a raw document is refused; the request must name a persisted one."""
+
+    code = "PERSISTED_QUERY_REQUIRED"
+
+
 #: Every code the API may put in `extensions.code`, with what it means (README lists them).
 ERROR_CODES: dict[str, str] = {
     "UNAUTHENTICATED": "no bearer token, or one that is invalid or expired",
@@ -76,5 +88,7 @@ ERROR_CODES: dict[str, str] = {
     "DUPLICATE_EVALUATION": "P26: this resident has evaluated this target in this campaign",
     "CAMPAIGN_CLOSED": "P26: the campaign's closesAt has passed",
     "UNAVAILABLE": "the database cannot be reached just now; try again (HTTP 503 if nothing was done)",
+    "PERSISTED_QUERY_NOT_FOUND": "no persisted document has the id the request names (HTTP 400)",
+    "PERSISTED_QUERY_REQUIRED": "the server runs persisted documents only; a raw document needs an ADMIN token (HTTP 400)",
     "INTERNAL": "an unexpected server error (details are logged, never sent)",
 }
