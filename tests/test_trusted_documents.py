@@ -212,6 +212,37 @@ async def test_a_subscription_runs_by_its_id_and_only_refuses_one_raw(servers: d
         assert raw["type"] == "next", raw
 
 
+async def test_the_older_graphql_ws_protocol_keeps_the_rule_too(servers: dict, http: httpx.AsyncClient) -> None:
+    """A client on the older `graphql-ws` subprotocol cannot slip a raw document past `only`."""
+    live = (OPERATIONS / "LiveEvents.graphql").read_text(encoding="utf-8")
+    scope = district()
+    variables = {"scope": scope, "types": ["CommunityRegistered"]}
+    created = await post(http, servers["only"], {"query": "mutation($i: RegisterCommunityInput!) { registerCommunity("
+                                                          "input: $i) { receipt { position } } }",
+                                                 "variables": {"i": {"code": f"{scope}001001", "name": "旧协议社区",
+                                                                     "kind": "URBAN"}}}, Role.ADMIN)
+    assert "errors" not in created.json(), created.text
+
+    async def start(server: Server, payload: dict) -> dict:
+        async with websockets.connect(server.url.replace("http://", "ws://"), subprotocols=["graphql-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init",
+                                      "payload": {"Authorization": f"Bearer {token(Role.AUDITOR, scope)}"}}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "start", "payload": payload | {"variables": variables}}))
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if message["type"] != "ka":
+                    return message
+
+    raw = await start(servers["only"], {"query": live})
+    assert raw["type"] == "error" and raw["payload"]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED", raw
+    unknown = await start(servers["only"], proposal(UNKNOWN_ID))
+    assert unknown["type"] == "error" and unknown["payload"]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    by_id = await start(servers["only"], apollo(document_id(live)) | {"variables": variables})
+    assert by_id["type"] == "data" and by_id["payload"]["data"]["events"]["communityCode"] == f"{scope}001001", by_id
+    assert (await start(servers["off"], {"query": live}))["type"] == "data"
+
+
 async def test_the_manifest_is_served_with_the_app(servers: dict, http: httpx.AsyncClient) -> None:
     for server in servers.values():
         response = await http.get(server.url.replace("/graphql", "/app/persisted-documents.json"))

@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.execution import ExecutionResult
 
 from backend import bootstrap, config
@@ -72,18 +73,13 @@ class GongzhiTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await self.send_message({"id": message["id"], "type": "error", "payload": [{
                 "message": f"at most {limit} subscriptions per connection", "extensions": {"code": "INVALID_INPUT"}}]})
             return
-        payload = message.get("payload")
-        if self.connection_acknowledged and isinstance(payload, dict):
-            view: GongzhiGraphQL = self.view  # type: ignore[assignment]
+        if self.connection_acknowledged:
             try:
-                query = view.documents.resolve(payload.get("query"), payload.get("extensions"),
-                                               payload.get("documentId"), lambda: self.context.actor.role is Role.ADMIN)
+                message = trusted(self.view, self.context, message)  # type: ignore[arg-type]
             except GongzhiError as e:
                 await self.send_message({"id": message["id"], "type": "error", "payload": [{
                     "message": e.message, "extensions": {"code": e.code}}]})
                 return
-            if query is not None:
-                message = {**message, "payload": {**payload, "query": query}}
         await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:
@@ -95,12 +91,38 @@ class GongzhiTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         await super().send_message(message)
 
 
+class GongzhiLegacyWS(BaseGraphQLWSHandler[Context, None]):
+    """The older graphql-ws protocol: a start may name a persisted document too, under the same rule."""
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged:
+            try:
+                message = trusted(self.view, self.context, message)  # type: ignore[arg-type]
+            except GongzhiError as e:
+                await self.send_message({"id": message["id"], "type": "error",  # type: ignore[typeddict-item]
+                                         "payload": {"message": e.message, "extensions": {"code": e.code}}})
+                return
+        await super().handle_start(message)
+
+
+def trusted(view: GongzhiGraphQL, context: Context, message: Any) -> Any:
+    """A websocket subscribe (or start) message with the document the trusted-documents mode allows in
+    its `query`: the persisted one it names, or its own (backend/api/documents.py)."""
+    payload = message.get("payload")
+    if not isinstance(payload, dict):
+        return message
+    query = view.documents.resolve(payload.get("query"), payload.get("extensions"), payload.get("documentId"),
+                                   lambda: context.actor.role is Role.ADMIN)
+    return message if query is None else {**message, "payload": {**payload, "query": query}}
+
+
 class GongzhiGraphQL(GraphQL):
     """Strawberry's ASGI view, with our context and read-your-writes, and orjson for JSON. A request
     refused before it runs (a body that is no JSON object, a token that fails) answers a JSON GraphQL
     error with its code; GraphiQL is our page, its assets served from here (backend/api/static)."""
 
     graphql_transport_ws_handler_class = GongzhiTransportWS
+    graphql_ws_handler_class = GongzhiLegacyWS
 
     def __init__(self, schema: Any, documents: PersistedDocuments, secret: str, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
