@@ -15,8 +15,9 @@ import httpx
 import pytest
 import websockets
 
-from backend.api.documents import MANIFEST, OPERATIONS, document_id
+from backend.api.documents import MANIFEST, OPERATIONS, PersistedDocuments, document_id
 from backend.domain.access import Role
+from backend.domain.errors import InvalidInput, PersistedQueryNotFound
 from tests.harness import Server, district, server_env, token
 
 MODES = ("off", "allow", "only")
@@ -254,3 +255,21 @@ def test_a_server_refuses_an_unknown_mode_at_start(data_dir: Path, database_url:
     server = Server(server_env(data_dir, database_url) | {"GONGZHI_TRUSTED_DOCUMENTS": "sometimes"})
     with pytest.raises(RuntimeError, match="server exited"):
         server.start(timeout=30)
+
+
+@pytest.mark.parametrize("text", ["nonsense", "[]", "{}", '{"format": "apollo-persisted-query-manifest", "version": 1, '
+                                  '"operations": [{"id": "x", "body": "query X { me { id } }"}]}'])
+def test_a_broken_manifest_is_one_coded_error_at_start(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput, match="run gongzhi operations manifest"):
+        PersistedDocuments.load("off", path)
+
+
+def test_without_a_manifest_only_cannot_start_and_the_others_run_no_persisted_document(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="needs the manifest"):
+        PersistedDocuments.load("only", tmp_path / "absent.json")
+    documents = PersistedDocuments.load("allow", tmp_path / "absent.json")
+    with pytest.raises(PersistedQueryNotFound):
+        documents.resolve(None, None, f"sha256:{ME_ID}", lambda: False)
+    assert documents.resolve(RAW, None, None, lambda: False) == RAW

@@ -119,11 +119,15 @@ class PersistedDocuments:
             log.warning("no persisted documents: %s does not exist", path)
             return cls(mode)
         raw = path.read_bytes()
-        manifest = json.loads(raw)
-        if manifest.get("format") != FORMAT or manifest.get("version") != 1:
-            raise InvalidInput(f"{path} is no {FORMAT} of version 1", field="GONGZHI_TRUSTED_DOCUMENTS")
-        bodies = {op["id"]: op["body"] for op in manifest["operations"]}
-        if any(document_id(body) != id_ for id_, body in bodies.items()):
+        try:
+            manifest = json.loads(raw)
+            if manifest.get("format") != FORMAT or manifest.get("version") != 1:
+                raise ValueError(f"no {FORMAT} of version 1")
+            bodies = {op["id"]: op["body"] for op in manifest["operations"]}
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise InvalidInput(f"{path} is no persisted query manifest ({e}); run gongzhi operations manifest",
+                               field="GONGZHI_TRUSTED_DOCUMENTS") from None
+        if any(not isinstance(body, str) or document_id(body) != id_ for id_, body in bodies.items()):
             raise InvalidInput(f"{path}: an operation's id is not the SHA-256 of its body; run gongzhi operations "
                                "manifest", field="GONGZHI_TRUSTED_DOCUMENTS")
         return cls(mode, bodies, raw)
