@@ -1,4 +1,4 @@
-"""Wires the platform: database, event store, read side, projections, live feed."""
+"""Wires the platform: database, event store, read side, projections, live feed, live read models."""
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +15,7 @@ from backend.application.governance import Gongzhi
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
 from projections import ALL, Projection
+from projections.live import LiveModels
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger("gongzhi")
@@ -31,6 +32,7 @@ class Platform:
     projections: ProjectionRunner
     feed: LiveFeed
     commands: Commands
+    live: LiveModels  # the read models' changes, for the live subscriptions
 
     async def stop(self) -> None:
         await self.feed.stop()
@@ -63,8 +65,10 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     if applied:
         log.info("read-model migrations applied", migrations=applied)
     feed = LiveFeed(pool, events)
+    live = LiveModels(pool)
+    runner.on_commit = live.publish
     commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2)
-    platform = Platform(settings, url, app, pool, events, runner, feed, commands)
+    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live)
     if follow:
         await runner.start()
         await feed.start()

@@ -14,13 +14,14 @@ type, error) is kept on its tracking row, where `gongzhi projections status` and
 it. The other projections go on. A stalled projection is tried again with backoff (1 s doubling
 to 60 s; at once after a `poke()` or a restart), and its stall and its recovery are logged once
 each. `position`, what read-your-writes waits for, counts the projections that are not stalled.
-It wakes on the log's NOTIFY and catches up from its tracked position at start.
+It wakes on the log's NOTIFY and catches up from its tracked position at start. After each batch
+commits, `on_commit` hears what each projection took in it (the live read models, projections/live.py).
 """
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,14 @@ class Settled:
     positions: dict[str, int]
     stalled: dict[str, Fault]
     faults: list[Fault]
+    events: list[LoggedEvent] = field(default_factory=list)
+    since: dict[str, int] = field(default_factory=dict)  # the positions of the projections due, before the batch
+
+    def applied(self, name: str) -> list[LoggedEvent]:
+        """The events of the batch that projection `name` took (none from a stall on), in log order."""
+        if name not in self.since:
+            return []
+        return [e for e in self.events if self.since[name] < e.position <= self.positions[name]]
 
 
 @dataclass
@@ -121,6 +130,8 @@ class ProjectionRunner:
         self._failures: dict[str, Fault] = {}  # stalled projections, as their tracking rows say
         self._retries: dict[str, Retry] = {}
         self._advanced = asyncio.Condition()
+        #: Told of each batch after it commits (projections/live.py); it must not wait on anyone's readers.
+        self.on_commit: Callable[[Settled], Awaitable[None]] | None = None
         self._follower = LogFollower(pool, "projection-runner", self.catch_up)
 
     async def migrate(self) -> list[str]:
@@ -152,6 +163,7 @@ class ProjectionRunner:
                if name not in stalled or name not in self._retries or self._retries[name].at <= now]
         low = min((positions[name] for name in due), default=0)
         batch = await self.events.read(low, limit, conn=conn) if due else []
+        since = {name: positions[name] for name in due}
         faults: list[Fault] = []
         if batch:
             projected = self._project(batch, positions, due)
@@ -174,7 +186,7 @@ class ProjectionRunner:
                     "UPDATE projection_tracking SET position = $2 - 1, failed_position = $2, failed_event_type = $3,"
                     " error = $4, failed_since = CASE WHEN failed_position = $2 THEN failed_since ELSE now() END"
                     " WHERE name = $1", f.projection, f.position, f.event_type, f.error)
-        return Settled(len(batch), positions, stalled, faults)
+        return Settled(len(batch), positions, stalled, faults, batch, since)
 
     def _project(self, batch: list[LoggedEvent], positions: dict[str, int] | None = None,
                  names: Sequence[str] | None = None) -> dict[str, Projected]:
@@ -242,6 +254,8 @@ class ProjectionRunner:
             self._note(settled.faults, settled.stalled)
             healthy = [p for name, p in settled.positions.items() if name not in settled.stalled]
             await self._advance(min(healthy) if healthy else self.position)
+            if settled.count and self.on_commit is not None:
+                await self.on_commit(settled)
             total += settled.count
             if settled.count < BATCH:
                 return total

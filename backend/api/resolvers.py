@@ -21,6 +21,7 @@ from backend.domain.catalog import topics_for
 from backend.domain.community import Community as CommunityAggregate
 from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.evaluation import EvaluationBallot
+from projections.live import Subscriber
 
 
 # -- conversions ---------------------------------------------------------------------------
@@ -393,3 +394,31 @@ async def community_counts(c: Context, community: CommunityAggregate) -> t.Commu
                     for i in community.duty_items],
         open_tasks=row["open_tasks"] if row else 0, organizations=row["organizations"] if row else 0,
         activities_held=row["activities_held"] if row else 0)
+
+
+# -- live read models ------------------------------------------------------------------------------
+# A subscriber is made when the subscription starts (so it misses nothing from then on) and lives as
+# long as its generator (projections/live.py holds it weakly).
+def live_subscriber(info: strawberry.Info, table: str, scope: str | None) -> Subscriber:
+    """A subscriber to a live read model in the actor's read scope, narrowed like the queries';
+    refused (UNAUTHENTICATED, FORBIDDEN, INVALID_INPUT) before the stream starts."""
+    c = ctx(info)
+    return c.platform.live.subscribe(table, read_scope(c, scope))
+
+
+async def task_updates(subscriber: Subscriber) -> AsyncGenerator[t.Task, None]:
+    """Each task's new state once the tasks read model has it, as `task(id:)` would then return it."""
+    async for row in subscriber.rows():
+        yield task_from_row(row)
+
+
+async def activities_recorded(subscriber: Subscriber) -> AsyncGenerator[t.Activity, None]:
+    """Each activity once the activities read model has it, as `activities` would then list it."""
+    async for row in subscriber.rows():
+        yield activity_from_row(row)
+
+
+async def organizations_registered(subscriber: Subscriber) -> AsyncGenerator[t.Organization, None]:
+    """Each organization once the organizations read model has it, as `organizations` would then list it."""
+    async for row in subscriber.rows():
+        yield organization_from_row(row)

@@ -259,6 +259,25 @@ class Subscription:
             raise as_graphql_error(e) from None
         return r.events(info, after or 0, types, scope)
 
+    @strawberry.subscription(description="Each task's new state once the tasks read model has applied it (what `task` "
+                                         "and `tasks` then return), for tasks in the scope (default: the actor's); "
+                                         "from when the subscription starts.")
+    async def task_updated(self, info: strawberry.Info, scope: str | None = None) -> AsyncGenerator[t.Task, None]:
+        return r.task_updates(r.live_subscriber(info, "tasks", scope))
+
+    @strawberry.subscription(description="Each activity once the activities read model has it (as `activities` then "
+                                         "lists it), in the scope (default: the actor's); from when it starts.")
+    async def activity_recorded(self, info: strawberry.Info,
+                                scope: str | None = None) -> AsyncGenerator[t.Activity, None]:
+        return r.activities_recorded(r.live_subscriber(info, "activities", scope))
+
+    @strawberry.subscription(description="Each organization once the organizations read model has it (as "
+                                         "`organizations` then lists it), in the scope (default: the actor's); "
+                                         "from when it starts.")
+    async def organization_registered(self, info: strawberry.Info,
+                                      scope: str | None = None) -> AsyncGenerator[t.Organization, None]:
+        return r.organizations_registered(r.live_subscriber(info, "organizations", scope))
+
 
 #: The federation entities and their keys: a representation names one of them and carries exactly its key.
 ENTITY_KEYS: dict[str, str] = {"Community": "code", "Task": "id", "Organization": "id"}
