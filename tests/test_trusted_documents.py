@@ -29,8 +29,10 @@ RAW = "{ me { role } }"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, database_url: str | None, data_dir: Path) -> Iterator[dict]:
-    """A server per mode, on the session's database: the first makes the tables, the others start side by side."""
-    started = {mode: Server(server_env(data_dir, database_url) | {"GONGZHI_TRUSTED_DOCUMENTS": mode})
+    """A server per mode, on the session's database: the first makes the tables, the others start side by side.
+    Each with a small command pool: these requests are few, and the database's connections are shared."""
+    started = {mode: Server(server_env(data_dir, database_url) | {"GONGZHI_TRUSTED_DOCUMENTS": mode,
+                                                                  "GONGZHI_POOL_SIZE": "2"})
                for mode in MODES}
     first, *others = started.values()
     first.start()
