@@ -12,6 +12,7 @@ from backend import config, database
 from backend.application.feed import LiveFeed
 from backend.application.gateway import Commands
 from backend.application.governance import Gongzhi
+from backend.application.idempotency import IdempotencyRecords
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
 from projections import ALL, Projection
@@ -60,6 +61,8 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
                                      reset=database.keep_session)
     events = EventLog(pool, app.mapper)
     await events.prepare()  # the events table's scope column and index, once per store
+    records = IdempotencyRecords(pool)
+    await records.prepare()  # the idempotency keys' table, once per store
     runner = ProjectionRunner(pool, events, projections)
     applied = await runner.migrate()
     if applied:
@@ -67,7 +70,8 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     feed = LiveFeed(pool, events)
     live = LiveModels(pool)
     runner.on_commit = live.publish
-    commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2)
+    commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2,
+                        records)
     platform = Platform(settings, url, app, pool, events, runner, feed, commands, live)
     if follow:
         await runner.start()

@@ -32,6 +32,7 @@ from backend import bootstrap, config
 from backend.api.auth import actor_from_header
 from backend.api.context import Context
 from backend.api.documents import PersistedDocuments
+from backend.api.idempotency import header_key, one_mutation_field
 from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
@@ -177,6 +178,8 @@ class GongzhiGraphQL(GraphQL):
         elif request_data.query and len(request_data.query) > ANONYMOUS_DOCUMENT_CHARS:
             raise Unauthenticated(f"a document of more than {ANONYMOUS_DOCUMENT_CHARS} characters needs a bearer "
                                   "token (Authorization: Bearer <token>)")
+        if context.idempotency_key is not None and request_data.query:
+            one_mutation_field(request_data.query, request_data.operation_name)
         return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                             request_data)
 
@@ -196,6 +199,7 @@ class GongzhiGraphQL(GraphQL):
         platform: Platform = request.app.state.platform
         context = Context(platform, request, response)
         context.client_request_id = client_request_id(request.headers.get("x-request-id"))
+        context.idempotency_key = header_key(request)  # INVALID_INPUT (HTTP 400) if it is malformed
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = context.request_id
         reached = request.scope.get("state", {}).get("consistent")
@@ -294,6 +298,7 @@ def edge_middleware(settings: config.Settings) -> list[Middleware]:
     if settings.cors_origins:
         middleware.insert(0, Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Consistent-After", "X-Request-Id"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Consistent-After",
+                           "X-Request-Id"],
             expose_headers=["X-Consistent-Position", "X-Consistency-Timeout", "X-Request-Id"], max_age=600))
     return middleware

@@ -27,6 +27,7 @@ class Context:
     response: Any
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # the server's, always
     client_request_id: str | None = None  # the client's X-Request-Id, if it sent a well-formed one
+    idempotency_key: str | None = None  # the request's Idempotency-Key (backend/api/idempotency.py)
     connection_params: dict[str, Any] | None = None  # set by the websocket protocol handler
     _actor: Actor | None = None
     _raw_log_spent: dict[int, tuple[object, int]] = field(default_factory=dict)  # by operation: (it, rows)
@@ -51,7 +52,7 @@ class Context:
 
     @property
     def stamp(self) -> Stamp:
-        return Stamp(self.actor, self.request_id, self.client_request_id)
+        return Stamp(self.actor, self.request_id, self.client_request_id, self.idempotency_key)
 
     def authorize(self, action: Action, code: str | None = None) -> Actor:
         authorize(self.actor, action, code)

@@ -194,11 +194,12 @@ class EventLog:
             raise RawLogTimeout(f"the raw-log read ran longer than {RAW_LOG_TIMEOUT_MS} ms and was stopped;"
                                 " ask for fewer events, or a narrower scope or set of types") from e
 
-    async def aggregate(self, stream_id: UUID) -> Any:
-        """The aggregate of a stream as stored now (None if it has no events): its events,
-        decoded by the mapper, folded as eventsourcing's repository folds them."""
-        rows = await self.pool.fetch(f"SELECT originator_version, topic, state FROM {EVENTS_TABLE}"
-                                     " WHERE originator_id = $1 ORDER BY originator_version", stream_id)
+    async def aggregate(self, stream_id: UUID, version: int | None = None) -> Any:
+        """The aggregate of a stream as stored now, or as it stood at `version` (None if it has no events):
+        its events, decoded by the mapper, folded as eventsourcing's repository folds them."""
+        rows = await self.pool.fetch(f"SELECT originator_version, topic, state FROM {EVENTS_TABLE} WHERE originator_id"
+                                     " = $1 AND ($2::bigint IS NULL OR originator_version <= $2)"
+                                     " ORDER BY originator_version", stream_id, version)
         aggregate = None
         for row in rows:
             stored = StoredEvent(originator_id=stream_id, originator_version=row["originator_version"],

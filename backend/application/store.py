@@ -10,6 +10,12 @@ the same NOTIFY, so the ordering guarantee and the table are the library's, and 
 recorder (the synchronous path: CLI, demo loader) may write beside it. A save whose events
 conflict (a stale version, a second ballot) fails alone, through a savepoint; the others in its
 batch commit.
+
+A save may carry an idempotency key (backend/application/idempotency.py): its record is inserted
+in the save's savepoint, right after its events, so both commit or neither does. A batch with a
+keyed save is written save by save in savepoints from the start (a keyed save's command is ended
+while its record is made, which must happen once), and a key another request recorded first
+fails the save alone (KeyTaken), as a conflict does.
 """
 from __future__ import annotations
 
@@ -21,13 +27,19 @@ import asyncpg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from backend.application.idempotency import INSERT as INSERT_KEY, KeyedSave, KeyTaken
+
 MAX_BATCH = 500  # saves in one transaction
-Pending = tuple[Sequence[StoredEvent], "asyncio.Future[list[int]]"]
+Pending = tuple[Sequence[StoredEvent], "asyncio.Future[list[int]]", KeyedSave | None]
 
 
 def positions(events: Sequence[StoredEvent], ids: dict[tuple[Any, int], int]) -> list[int]:
     """A save's positions, from what its INSERT returned."""
     return [ids[(e.originator_id, e.originator_version)] for e in events]
+
+
+class SaveFailed(Exception):
+    """A keyed save's command failed while its record was made (the error is this one's cause)."""
 
 
 class AsyncAppender:
@@ -45,10 +57,11 @@ class AsyncAppender:
         self._pending: list[Pending] = []
         self._writing: asyncio.Task[None] | None = None
 
-    async def append(self, events: Sequence[StoredEvent]) -> list[int]:
-        """Positions of `events` once committed; IntegrityError if they conflict."""
+    async def append(self, events: Sequence[StoredEvent], keyed: KeyedSave | None = None) -> list[int]:
+        """Positions of `events` once committed (with `keyed`'s record, if given); IntegrityError if they
+        conflict, KeyTaken if another request recorded the key first."""
         future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
-        self._pending.append((events, future))
+        self._pending.append((events, future, keyed))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_pending())
             self._writing.add_done_callback(self._fail_pending)
@@ -59,7 +72,7 @@ class AsyncAppender:
         error = None if task.cancelled() else task.exception()
         if error is not None:
             pending, self._pending = self._pending, []
-            for _, future in pending:
+            for _, future, _ in pending:
                 if not future.done():
                     future.set_exception(error)
 
@@ -72,7 +85,7 @@ class AsyncAppender:
                         outcomes = await self._write(conn, batch)
                     except Exception as e:  # noqa: BLE001 - the whole batch failed; each save hears why
                         outcomes = [e] * len(batch)
-                    for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    for (_, future, _), outcome in zip(batch, outcomes, strict=True):
                         if future.done():  # its caller went away
                             continue
                         if isinstance(outcome, Exception):
@@ -81,24 +94,41 @@ class AsyncAppender:
                             future.set_result(outcome)
 
     async def _write(self, conn: asyncpg.Connection, batch: list[Pending]) -> list[Any]:
-        try:
-            async with conn.transaction():
-                await conn.execute(self._open)
-                ids = await self._insert_rows(conn, [e for events, _ in batch for e in events])
-            return [positions(events, ids) for events, _ in batch]
-        except asyncpg.UniqueViolationError:
-            pass
+        if not any(keyed for _, _, keyed in batch):
+            try:
+                async with conn.transaction():
+                    await conn.execute(self._open)
+                    ids = await self._insert_rows(conn, [e for events, _, _ in batch for e in events])
+                return [positions(events, ids) for events, _, _ in batch]
+            except asyncpg.UniqueViolationError:
+                pass
         outcomes: list[Any] = []
         async with conn.transaction():
             await conn.execute(self._open)
-            for events, _ in batch:
+            for events, _, keyed in batch:
                 try:
                     async with conn.transaction():  # a savepoint: one conflict must not sink the batch
                         ids = await self._insert_rows(conn, events)
-                    outcomes.append(positions(events, ids))
+                        at = positions(events, ids)
+                        if keyed is not None:
+                            await self._record(conn, keyed, events, at)
+                    outcomes.append(at)
                 except asyncpg.UniqueViolationError as e:
                     outcomes.append(IntegrityError(str(e)))
+                except (KeyTaken, SaveFailed) as e:
+                    outcomes.append(e.__cause__ if isinstance(e, SaveFailed) else e)
         return outcomes
+
+    async def _record(self, conn: asyncpg.Connection, keyed: KeyedSave, events: Sequence[StoredEvent],
+                      at: list[int]) -> None:
+        """Insert a keyed save's record (in its savepoint): KeyTaken if the key is recorded already;
+        SaveFailed (from what its command raised) if the command could not be ended."""
+        try:
+            record = keyed.record(events, at)
+        except Exception as e:  # noqa: BLE001 - the save fails with it; the batch goes on
+            raise SaveFailed() from e
+        if not await conn.fetchval(INSERT_KEY, *record):
+            raise KeyTaken(f"the key {keyed.key.key!r} was recorded by another request first")
 
     async def _insert_rows(self, conn: asyncpg.Connection,
                            events: Sequence[StoredEvent]) -> dict[tuple[Any, int], int]:

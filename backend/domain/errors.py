@@ -75,6 +75,19 @@ class PersistedQueryRequired(GongzhiError):
     code = "PERSISTED_QUERY_REQUIRED"
 
 
+class IdempotencyKeyReused(GongzhiError):
+    """The actor sent this Idempotency-Key before with another operation or other variables."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+def recorded(code: str, message: str, extensions: dict[str, Any]) -> GongzhiError:
+    """A refusal as it was recorded (an idempotent command's first answer): its code, message and extensions."""
+    error = GongzhiError(message, **extensions)
+    error.code = code
+    return error
+
+
 #: Every code the API may put in `extensions.code`, with what it means (README lists them).
 ERROR_CODES: dict[str, str] = {
     "UNAUTHENTICATED": "no bearer token, or one that is invalid or expired",
@@ -90,5 +103,6 @@ ERROR_CODES: dict[str, str] = {
     "UNAVAILABLE": "the database cannot be reached just now; try again (HTTP 503 if nothing was done)",
     "PERSISTED_QUERY_NOT_FOUND": "no persisted document has the id the request names (HTTP 400)",
     "PERSISTED_QUERY_REQUIRED": "the server runs persisted documents only; a raw document needs an ADMIN token (HTTP 400)",
+    "IDEMPOTENCY_KEY_REUSED": "this Idempotency-Key was sent before with another operation or other variables",
     "INTERNAL": "an unexpected server error (details are logged, never sent)",
 }

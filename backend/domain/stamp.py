@@ -12,6 +12,7 @@ class Stamp:
     actor: Actor
     request_id: str  # made by the server for each request: audit correlation a client cannot forge
     client_request_id: str | None = None  # what the client sent as X-Request-Id, kept beside it
+    idempotency_key: str | None = None  # the request's Idempotency-Key: not written into events (see gateway.py)
 
     def on(self, community_code: str) -> dict[str, Any]:
         """The metadata every governance event carries (who, which request, where)."""

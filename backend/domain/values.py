@@ -25,6 +25,8 @@ DIVISION_CODE = re.compile(r"[0-9]{12}")
 SCOPE_PREFIX = re.compile(r"[0-9]{0,12}")
 IDENTIFIER = re.compile(r"[A-Za-z0-9_.:@-]+")
 UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}")
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]+")
+MAX_IDEMPOTENCY_KEY = 128
 AMOUNT = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20}")
 GONGZHI_NAMESPACE = uuid5(NAMESPACE_URL, "https://gongzhi.example/ns")
 
@@ -241,3 +243,12 @@ def ballot_id(campaign_id: UUID, target_id: str, resident_id: str) -> UUID:
     """One stream per (campaign, target, resident): a second ballot cannot be appended."""
     return uuid5(GONGZHI_NAMESPACE, f"ballot:{campaign_id}:{target_id}:{resident_id}")
 
+
+
+def idempotency_key(value: Any, field: str = "Idempotency-Key") -> str:
+    """A client's idempotency key: 1 to MAX_IDEMPOTENCY_KEY printable ASCII characters (space to tilde)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_IDEMPOTENCY_KEY \
+            or not IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidInput(f"{field} is 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters, not {value!r:.80}",
+                           field=field)
+    return value
