@@ -65,6 +65,15 @@ async def test_sequential_repeats_answer_the_first_answer_and_append_once(gql: C
     repeats = [await answer(gql, RECORD, activity(c), c.committee, k) for _ in range(3)]
     assert "errors" not in first and all(r == first for r in repeats)
     assert await events(direct_url, c.code, "ActivityHeld") == 1
+    conn = await connect(direct_url)  # the key is on record with the event it produced (one transaction)
+    try:
+        recorded = await conn.fetchrow("SELECT k.position, e.originator_id FROM gongzhi_idempotency k JOIN"
+                                       " gongzhi_events e ON e.notification_id = k.position WHERE k.key = $1",
+                                       k["Idempotency-Key"])
+    finally:
+        await conn.close()
+    receipt = first["data"]["recordActivity"]["receipt"]
+    assert (recorded["position"], str(recorded["originator_id"])) == (receipt["position"], receipt["entityId"])
     other = await answer(gql, RECORD, activity(c), c.committee, key())  # a new key is a new command
     assert other["data"]["recordActivity"]["activity"]["id"] != first["data"]["recordActivity"]["activity"]["id"]
     assert await events(direct_url, c.code, "ActivityHeld") == 2

@@ -121,8 +121,9 @@ class IdempotencyRecords:
         self._preparing = asyncio.Lock()
 
     async def prepare(self) -> None:
-        """Make the table if it is missing: once per process, before the first keyed command (an unkeyed
-        one never needs it), under an advisory lock, so that servers starting together make it once."""
+        """Make the table if it is missing: at start (backend/bootstrap.py), and before the first keyed
+        command of a Commands made elsewhere; under an advisory lock, so that servers starting together
+        make it once."""
         if self._prepared:
             return
         async with self._preparing:
