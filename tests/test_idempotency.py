@@ -189,3 +189,29 @@ async def test_a_keyed_request_with_two_mutation_fields_is_refused(gql: Client, 
     response = await gql.raw(two, activity(c), c.committee, key())
     assert response.status_code == 400 and response.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert await events(direct_url, c.code, "ActivityHeld") == 0
+
+
+async def test_retries_after_a_crash_apply_once(gql: Client, data_dir: Path, database_url: str | None,
+                                                direct_url: str) -> None:
+    """A server killed while keyed commands are in flight (some committed, some answered, some neither):
+    every key retried at another server appends at most what its first request did: one event per key."""
+    c = await ops.community(gql)
+    victim = Server(server_env(data_dir, database_url)).start()
+    client = Client(victim.url)
+    keys = [key() for _ in range(40)]
+    try:
+        sent = [asyncio.create_task(client.raw(RECORD, activity(c, f"活动{i}"), c.committee, k))
+                for i, k in enumerate(keys)]
+        for _ in range(5_000):  # killed as soon as one has committed (or after ~5 s of polls, whatever stands)
+            if await events(direct_url, c.code, "ActivityHeld"):
+                break
+        victim.stop(kill=True)
+        await asyncio.gather(*sent, return_exceptions=True)
+    finally:
+        victim.stop(kill=True)
+        await client.close()
+    retried = await asyncio.gather(*(answer(gql, RECORD, activity(c, f"活动{i}"), c.committee, k)
+                                     for i, k in enumerate(keys)))
+    assert all("errors" not in body for body in retried)
+    assert len({body["data"]["recordActivity"]["activity"]["id"] for body in retried}) == 40
+    assert await events(direct_url, c.code, "ActivityHeld") == 40
