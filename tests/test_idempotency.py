@@ -44,9 +44,10 @@ async def events(direct_url: str, community: str, event_type: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def second_server(server: Server, data_dir: Path, database_url: str | None) -> Iterator[Server]:
-    """Another server process on the same store: repeats may reach either."""
-    other = Server(server_env(data_dir, database_url)).start()
+def second_server(data_dir: Path, direct_url: str) -> Iterator[Server]:
+    """Another server process on the same store (by URL: on the embedded default it holds no handle of
+    the session's PostgreSQL): repeats may reach either."""
+    other = Server(server_env(data_dir, direct_url)).start()
     yield other
     other.stop()
 
@@ -191,12 +192,11 @@ async def test_a_keyed_request_with_two_mutation_fields_is_refused(gql: Client, 
     assert await events(direct_url, c.code, "ActivityHeld") == 0
 
 
-async def test_retries_after_a_crash_apply_once(gql: Client, data_dir: Path, database_url: str | None,
-                                                direct_url: str) -> None:
+async def test_retries_after_a_crash_apply_once(gql: Client, data_dir: Path, direct_url: str) -> None:
     """A server killed while keyed commands are in flight (some committed, some answered, some neither):
     every key retried at another server appends at most what its first request did: one event per key."""
     c = await ops.community(gql)
-    victim = Server(server_env(data_dir, database_url)).start()
+    victim = Server(server_env(data_dir, direct_url)).start()  # by URL: its SIGKILL leaves no embedded handle
     client = Client(victim.url)
     keys = [key() for _ in range(40)]
     try:
