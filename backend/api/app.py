@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz, /app/persisted-documents.json."""
+"""The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz, /app/persisted-documents.json, the app at /app."""
 from __future__ import annotations
 
 import contextlib
@@ -34,6 +34,7 @@ from backend.api.context import Context
 from backend.api.documents import PersistedDocuments
 from backend.api.idempotency import header_key, one_mutation_field
 from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
+from backend.api import webapp
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
 from backend.domain.access import Role
@@ -285,6 +286,7 @@ def create_app(settings: config.Settings | None = None,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/app/persisted-documents.json", persisted_documents),
+            *webapp.routes(),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
         ],
         middleware=edge_middleware(settings),

@@ -89,6 +89,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
                                    (Role.AUDITOR, "320102", "auditor")):
             console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
                           soft_wrap=True)
+        committee = issue(settings.secret, "committee-320102001001", Role.COMMITTEE, "320102001001")
+        console.print(f"App (COMMITTEE, open on a phone): http://{host}:{port}/app#token={committee}", soft_wrap=True)
 
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
     # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
