@@ -55,6 +55,19 @@ def test_shipped_build_is_the_build_of_the_source() -> None:
     assert shipped == stamp["outputs"], "backend/api/static/app differs from its build: rebuild it, do not edit it"
 
 
+def test_the_app_names_only_operations_of_the_folder() -> None:
+    """The app's source holds no GraphQL document of its own: it names operations of frontend-spec/operations/,
+    whose persisted documents it loads from the server's manifest."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in files(ROOT / "app" / "src"))
+    named = set(re.findall(r'document\("(\w+)"', source))
+    union = re.search(r"export type OperationName =([^;]+);", source)
+    assert union, "app/src/operations.ts names its operations in OperationName"
+    named |= set(re.findall(r'"(\w+)"', union.group(1)))
+    assert named and named <= {p.stem for p in MANIFEST.parent.glob("*.graphql")}, named
+    assert not re.search(r"gql\s*`|[\"'`]\s*(query|mutation|subscription|fragment)\s+\w", source), \
+        "a GraphQL document in app/src"
+
+
 async def test_app_is_served_with_a_strict_content_security_policy(server: Server) -> None:
     base = server.url.removesuffix("/graphql")
     async with httpx.AsyncClient(base_url=base) as http:
