@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from backend.api.auth import actor_from_header
 from backend.api.documents import MANIFEST
 from tests import ops
-from tests.harness import ROOT, SECRET, Client, Server
+from tests.harness import ROOT, SECRET, Client, Server, server_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 BUILD = ROOT / "backend" / "api" / "static" / "app"
@@ -153,6 +153,7 @@ async def test_committee_inbox_live_accept_complete_in_chromium_P2(server: Serve
     c = await ops.community(gql)
     first = (await ops.delegate(gql, c))["task"]
     context = await browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
     page = await context.new_page()
     traffic = Traffic(page)
     base = server.url.removesuffix("/graphql")
@@ -212,16 +213,34 @@ async def test_committee_inbox_live_accept_complete_in_chromium_P2(server: Serve
     assert "query" not in subscribe and subscribe["extensions"]["persistedQuery"]["sha256Hash"] in ids
 
 
-async def test_a_pasted_token_signs_in_and_a_bad_one_is_refused(server: Server, gql: Client,
-                                                                 browser: Browser) -> None:
+@pytest.fixture(scope="module")
+def trusted_only(data_dir: Path, database_url: str | None) -> Iterator[Server]:
+    """A second server on the session's database that runs persisted documents only (production's setting)."""
+    server = Server(server_env(data_dir, database_url) | {"GONGZHI_TRUSTED_DOCUMENTS": "only",
+                                                          "GONGZHI_POOL_SIZE": "2"}).start()
+    yield server
+    server.stop()
+
+
+async def test_a_pasted_token_signs_in_on_a_server_that_runs_persisted_documents_only(
+        gql: Client, trusted_only: Server, browser: Browser) -> None:
+    """GONGZHI_TRUSTED_DOCUMENTS=only: the app's queries, commands and subscription all run (it sends ids only);
+    a token that fails its check keeps the user on the sign-in screen with the catalog's words."""
     c = await ops.community(gql)
+    task = await ops.delegate(gql, c)
+    await gql.call("{ me { id } }", tok=c.committee, headers={"X-Consistent-After": str(task["receipt"]["position"])})
     context = await browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
     page = await context.new_page()
-    await page.goto(server.url.removesuffix("/graphql") + "/app")
+    traffic = Traffic(page)
+    await page.goto(trusted_only.url.removesuffix("/graphql") + "/app")
     await page.get_by_label("请粘贴登录令牌").fill("not-a-token")
     await page.get_by_role("button", name="登录").tap()
     await expect(page.get_by_role("alert")).to_have_text("登录已失效，请重新登录")
     await page.get_by_label("请粘贴登录令牌").fill(c.committee)
     await page.get_by_role("button", name="登录").tap()
-    await expect(page.get_by_text("没有待接收的事项")).to_be_visible()
+    await page.locator(f'a[data-task="{task["task"]["id"]}"]').tap()
+    await page.get_by_role("button", name="接收").tap()
+    await expect(page.locator(".status")).to_have_text("办理中")
+    await asyncio.wait_for(traffic.subscribed.wait(), 10)
     await context.close()
