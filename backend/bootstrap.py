@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -20,6 +20,7 @@ from projections.live import LiveModels
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger("gongzhi")
+STOP_TIMEOUT_S = 5.0  # what each part of the platform has to stop in
 READ_POOL_SIZE = 12  # asyncpg connections for reads, projections and the feed
 
 
@@ -36,11 +37,24 @@ class Platform:
     live: LiveModels  # the read models' changes, for the live subscriptions
 
     async def stop(self) -> None:
-        await self.feed.stop()
-        await self.projections.stop()
-        await self.pool.close()
+        """Stop everything, each part within STOP_TIMEOUT_S: a part that hangs (a connection held
+        through a database outage, say) is logged and left, and the read pool's connections are
+        terminated, so that a stopping process always ends."""
+        await _within("live feed", self.feed.stop())
+        await _within("projection runner", self.projections.stop())
+        if not await _within("read pool", self.pool.close()):
+            self.pool.terminate()
         self.commands.close()
-        await asyncio.to_thread(self.app.close)
+        await _within("event store", asyncio.to_thread(self.app.close))
+
+
+async def _within(part: str, stopping: Awaitable[object]) -> bool:
+    try:
+        await asyncio.wait_for(stopping, STOP_TIMEOUT_S)
+        return True
+    except TimeoutError:
+        log.warning("did not stop in time", part=part, timeout_s=STOP_TIMEOUT_S)
+        return False
 
 
 def database_url(settings: config.Settings) -> str:

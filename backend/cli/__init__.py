@@ -39,6 +39,7 @@ console = Console(stderr=True)
 
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+SHUTDOWN_GRACE_S = 10  # how long a stopping server waits for requests in flight (then it cancels them)
 
 
 def main() -> None:
@@ -99,7 +100,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # logs on stderr, like every other
     uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level=level.lower(),
-                access_log=logging.getLevelName(level) <= logging.INFO, log_config=log_config)
+                access_log=logging.getLevelName(level) <= logging.INFO, log_config=log_config,
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 @app.command()
