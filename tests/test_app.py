@@ -27,7 +27,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 BUILD = ROOT / "backend" / "api" / "static" / "app"
 # The inputs of the build, as app/stamp.mjs lists them (keep the two in step).
 SOURCES = ["app/index.html", "app/package.json", "app/package-lock.json", "app/tsconfig.json", "app/vite.config.ts",
-           "app/stamp.mjs", "app/src", "frontend-spec/messages/zh-CN.json"]
+           "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/src", "frontend-spec/messages/zh-CN.json",
+           "frontend-spec/operations", "schema/schema.graphql"]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
          "locale": "zh-CN"}

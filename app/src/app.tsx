@@ -9,8 +9,7 @@ import { errorCode, errorMessage } from "./errors";
 import { t } from "./messages";
 import { loadOperations, type Operations } from "./operations";
 import { sessionToken, signIn, signOut } from "./session";
-import { Inbox } from "./screens/inbox";
-import { TaskScreen } from "./screens/task";
+import { ROLE_SCREENS } from "./roles";
 import { SignIn } from "./screens/sign-in";
 import { Session } from "./state";
 import type { Me } from "./types";
@@ -65,7 +64,8 @@ function Signed({ token, operations, onSignOut }: { token: string; operations: O
       <button type="button" class="link" onClick={onSignOut}>{t("signIn.signOut")}</button>
     </header>
   );
-  if (me.role !== "COMMITTEE") {
+  const screens = ROLE_SCREENS[me.role];
+  if (!screens) {
     return <>{header}<main class="screen"><p>{t("signIn.noScreens")}</p></main></>;
   }
   return (
@@ -73,9 +73,14 @@ function Signed({ token, operations, onSignOut }: { token: string; operations: O
       {header}
       <LocationProvider scope="/app">
         <Router>
-          <Route path="/app/task/:id" component={TaskScreen} />
-          <Route default component={Inbox} />
+          {screens.routes.map(({ path, component }) => <Route key={path} path={path} component={component} />)}
+          <Route default component={screens.home} />
         </Router>
+        {screens.nav.length > 1 ? (
+          <nav class="bottom" aria-label={t("nav.label")}>
+            {screens.nav.map((item) => <a key={item.path} href={item.path}>{t(item.label)}</a>)}
+          </nav>
+        ) : null}
       </LocationProvider>
     </Session.Provider>
   );

@@ -115,11 +115,11 @@ export function uuid(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The context of one command: its own Idempotency-Key (a UUID), beside the token. */
-export function commandContext(token: string): Partial<OperationContext> {
+/** The context of one command: its own Idempotency-Key (a UUID kept with the command), beside the token. */
+export function commandContext(token: string, key: string = uuid()): Partial<OperationContext> {
   return {
     fetchOptions: {
-      headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": uuid() },
+      headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": key },
       credentials: "omit",
     },
   };

@@ -1,11 +1,17 @@
 /**
  * The app's operations: only the persisted documents of frontend-spec/operations/, as the server serves their
  * manifest (Apollo's persisted query manifest, at /app/persisted-documents.json). Each is sent by its id.
+ * Their types are generated from the same files by GraphQL Code Generator (src/generated/graphql.ts).
  */
 import { gql, type TypedDocumentNode } from "@urql/core";
+import type { OperationTypes } from "./generated/graphql";
 
-/** The operations this slice of the app sends, by name (each a file in frontend-spec/operations/). */
-export type OperationName = "Me" | "CommitteeInbox" | "TaskDetail" | "AcceptTask" | "CompleteTask" | "TaskUpdated";
+/** The name of a persisted operation (a file of frontend-spec/operations/). */
+export type OperationName = keyof OperationTypes;
+/** What the operation `N` answers. */
+export type ResultOf<N extends OperationName> = OperationTypes[N]["result"];
+/** The variables of the operation `N`. */
+export type VariablesOf<N extends OperationName> = OperationTypes[N]["variables"];
 
 interface ManifestOperation {
   id: string;
@@ -15,8 +21,8 @@ interface ManifestOperation {
 }
 
 export interface Operations {
-  /** The document of the persisted operation `name`. */
-  document(name: OperationName): TypedDocumentNode;
+  /** The document of the persisted operation `name`, typed by its generated result and variables. */
+  document<N extends OperationName>(name: N): TypedDocumentNode<ResultOf<N>, VariablesOf<N>>;
   /** The persisted id (SHA-256 of the file's text) of the operation named `name`. */
   idOf(name: string): string | undefined;
 }
@@ -29,7 +35,7 @@ export async function loadOperations(): Promise<Operations> {
   const byName = new Map(manifest.operations.map((op) => [op.name, op]));
   const documents = new Map<string, TypedDocumentNode>();
   return {
-    document(name) {
+    document<N extends OperationName>(name: N) {
       let document = documents.get(name);
       if (!document) {
         const op = byName.get(name);
@@ -37,7 +43,7 @@ export async function loadOperations(): Promise<Operations> {
         document = gql(op.body);
         documents.set(name, document);
       }
-      return document;
+      return document as TypedDocumentNode<ResultOf<N>, VariablesOf<N>>;
     },
     idOf: (name) => byName.get(name)?.id,
   };

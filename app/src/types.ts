@@ -1,32 +1,10 @@
-/** The API's shapes this slice reads (as schema/schema.graphql has them). */
+/** Friendly names for the shapes the app reads: each is a type GraphQL Code Generator made from an operation of
+ * frontend-spec/operations/ (src/generated/graphql.ts), never written by hand. */
+import type { CommitteeInboxQuery, MeQuery, Role as ApiRole, TaskStatus as ApiTaskStatus } from "./generated/graphql";
 
-export type TaskStatus = "DELEGATED" | "ACCEPTED" | "DECLINED" | "COMPLETED";
-
-export interface Task {
-  __typename?: "Task";
-  id: string;
-  communityCode: string;
-  title: string;
-  fromDepartment: string;
-  basis: "DUTY_LIST" | "SERVICE_AGREEMENT";
-  dutyItemCode: string | null;
-  agreementId: string | null;
-  status: TaskStatus;
-  delegatedAt: string;
-  dueAt: string | null;
-  version: number;
-  dutyListVersion: number | null;
-  declineReason: string | null;
-}
-
-export interface TaskConnection {
-  totalCount: number;
-  edges: { cursor: string; node: Task }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-export interface Me {
-  id: string;
-  role: string;
-  scope: string;
-}
+export type Role = ApiRole;
+export type TaskStatus = ApiTaskStatus;
+export type Me = MeQuery["me"];
+export type TaskConnection = CommitteeInboxQuery["tasks"];
+/** A task as the inbox, the task screen and op:TaskUpdated read it (the same selection). */
+export type Task = TaskConnection["edges"][number]["node"];

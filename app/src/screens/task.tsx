@@ -1,38 +1,35 @@
-/** 事项详情 Task: one task; accept (接收) a delegated one, complete (办结) an accepted one. Each command carries its
- * own Idempotency-Key and the version shown as expectedVersion. */
-import { useMutation, useQuery } from "@urql/preact";
-import { useState } from "preact/hooks";
+/** 事项详情 Task (P1, P2): one task; accept (接收) a delegated one, complete (办结) an accepted one. Each command
+ * carries its own Idempotency-Key (useCommand) and the version shown as expectedVersion. */
+import { useQuery } from "@urql/preact";
 import { useLocation } from "preact-iso";
-import { commandContext } from "../client";
-import { errorCode, errorMessage } from "../errors";
+import { useCommand } from "../commands";
+import { errorMessage } from "../errors";
 import { time } from "../format";
 import { t } from "../messages";
 import { useSession } from "../state";
 import type { Task } from "../types";
 
 export function TaskScreen({ id }: { id: string }) {
-  const { token, operations } = useSession();
+  const { operations } = useSession();
   const { route } = useLocation();
-  const [{ data, error, fetching }, reread] = useQuery<{ task: Task | null }>({
-    query: operations.document("TaskDetail"),
-    variables: { id },
-  });
-  const [accepting, accept] = useMutation(operations.document("AcceptTask"));
-  const [completing, complete] = useMutation(operations.document("CompleteTask"));
-  const [failure, setFailure] = useState<string | null>(null);
+  const [{ data, error, fetching }, reread] = useQuery({ query: operations.document("TaskDetail"), variables: { id } });
+  const [accepting, accept] = useCommand("AcceptTask");
+  const [completing, complete] = useCommand("CompleteTask");
   const task = data?.task;
 
-  async function run(command: typeof accept, current: Task) {
-    setFailure(null);
-    const result = await command({ id: current.id, expectedVersion: current.version }, commandContext(token));
-    if (result.error) {
-      setFailure(errorMessage(result.error, { status: t(`taskStatus.${current.status}`) }));
-      const code = errorCode(result.error);
-      if (code === "VERSION_CONFLICT" || code === "INVALID_STATE") reread({ requestPolicy: "network-only" });
+  type Send = (variables: { id: string; expectedVersion: number }, params: Record<string, string>) =>
+    Promise<{ state: string; code?: string | null }>;
+
+  async function run(command: Send, current: Task) {
+    const outcome = await command({ id: current.id, expectedVersion: current.version },
+      { status: t(`taskStatus.${current.status}`) });
+    if (outcome.state === "refused" && (outcome.code === "VERSION_CONFLICT" || outcome.code === "INVALID_STATE")) {
+      reread({ requestPolicy: "network-only" });
     }
   }
 
-  const busy = accepting.fetching || completing.fetching;
+  const last = [accepting, completing].find((s) => s.state === "refused");
+  const busy = accepting.state === "sending" || completing.state === "sending";
   return (
     <main class="screen">
       <button type="button" class="link back" onClick={() => route("/app")}>{t("common.back")}</button>
@@ -51,7 +48,7 @@ export function TaskScreen({ id }: { id: string }) {
           {task.dueAt ? <p>{t("task.due", { time: time(task.dueAt) })}</p> : null}
           <p class="status" data-status={task.status}>{t(`taskStatus.${task.status}`)}</p>
           {task.declineReason ? <p>{t("task.declineReason", { reason: task.declineReason })}</p> : null}
-          {failure ? <p role="alert" class="error">{failure}</p> : null}
+          {last?.state === "refused" ? <p role="alert" class="error">{last.message}</p> : null}
           <div class="actions">
             {task.status === "DELEGATED" ? (
               <button type="button" class="primary" disabled={busy} onClick={() => run(accept, task)}>
