@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
@@ -69,6 +69,25 @@ def activity_from_row(row: asyncpg.Record) -> t.Activity:
         id=str(row["id"]), community_code=row["community_code"], title=row["title"],
         organizer_id=row["organizer_id"], held_at=row["held_at"], participants=row["participants"],
         volunteer_hours=float(row["volunteer_hours"]))
+
+
+def agreement_from_row(row: asyncpg.Record, now: datetime) -> t.ServiceAgreement:
+    return t.ServiceAgreement(
+        id=str(row["id"]), community_code=row["community_code"], department=row["department"], scope=row["scope"],
+        funding_yuan=str(row["funding_yuan"]), valid_until=row["valid_until"], signed_at=row["signed_at"],
+        current=row["valid_until"] > now)
+
+
+def targets_of(targets: list[dict[str, str]]) -> list[t.EvaluationTarget]:
+    return [t.EvaluationTarget(id=x["id"], name=x["name"], kind=t.EvaluationTargetKind(x["kind"])) for x in targets]
+
+
+def campaign_from_row(row: asyncpg.Record, now: datetime) -> t.EvaluationCampaign:
+    """A campaign as every reader of its community sees it: what it asks about and when, never who voted (P26)."""
+    return t.EvaluationCampaign(
+        id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+        targets=targets_of(json.loads(row["targets"])), closes_at=row["closes_at"], opened_at=row["opened_at"],
+        open=row["closes_at"] > now)
 
 
 def event_type(e: LoggedEvent) -> t.Event:
@@ -218,6 +237,37 @@ async def activities(info: strawberry.Info, scope: str | None, first: int | None
     return t.ActivityConnection(
         edges=[t.ActivityEdge(cursor=encode_cursor(r["position"]), node=activity_from_row(r)) for r in rows],
         page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def agreements(info: strawberry.Info, scope: str | None, first: int | None,
+                     after: str | None) -> t.ServiceAgreementConnection:
+    """P4: the service agreements signed for communities in the scope, newest first (as `tasks` reads)."""
+    c = ctx(info)
+    rows, more, total = await page(c, "service_agreements", "position", *scope_filter(c, scope), first, after, True)
+    now = datetime.now(timezone.utc)
+    return t.ServiceAgreementConnection(
+        edges=[t.ServiceAgreementEdge(cursor=encode_cursor(r["position"]), node=agreement_from_row(r, now))
+               for r in rows],
+        page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def evaluation_campaigns(info: strawberry.Info, scope: str | None, first: int | None,
+                               after: str | None) -> t.EvaluationCampaignConnection:
+    """P26: the evaluation campaigns of communities in the scope, newest first (as `tasks` reads); every role
+    that reads the read models, residents too, within its scope."""
+    c = ctx(info)
+    rows, more, total = await page(c, "evaluation_campaigns", "position", *scope_filter(c, scope), first, after,
+                                   True)
+    now = datetime.now(timezone.utc)
+    return t.EvaluationCampaignConnection(
+        edges=[t.EvaluationCampaignEdge(cursor=encode_cursor(r["position"]), node=campaign_from_row(r, now))
+               for r in rows],
+        page_info=page_info(rows, "position", more), total_count=total)
+
+
+async def evaluation_campaign(info: strawberry.Info, id: str) -> t.EvaluationCampaign | None:
+    row = await row_by_id(info, "evaluation_campaigns", id)
+    return campaign_from_row(row, datetime.now(timezone.utc)) if row else None
 
 
 async def evaluation_results(info: strawberry.Info, campaign_id: str) -> list[t.TargetResult]:

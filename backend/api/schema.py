@@ -115,6 +115,24 @@ class Query:
                          after: str | None = None) -> t.ActivityConnection:
         return await r.activities(info, scope, first, after)
 
+    @strawberry.field(description="P4: the service agreements of the communities in the scope (default: the actor's), "
+                                  "newest first; read like `tasks` (an addition to the contract).")
+    async def agreements(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
+                         after: str | None = None) -> t.ServiceAgreementConnection:
+        return await r.agreements(info, scope, first, after)
+
+    @strawberry.field(description="P26: the evaluation campaigns of the communities in the scope (default: the "
+                                  "actor's), newest first, for every role that reads the read models, residents too; "
+                                  "no voter (an addition to the contract).")
+    async def evaluation_campaigns(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
+                                   after: str | None = None) -> t.EvaluationCampaignConnection:
+        return await r.evaluation_campaigns(info, scope, first, after)
+
+    @strawberry.field(description="One evaluation campaign by id, for a reader whose scope covers its community "
+                                  "(an addition to the contract).")
+    async def evaluation_campaign(self, info: strawberry.Info, id: strawberry.ID) -> t.EvaluationCampaign | None:
+        return await r.evaluation_campaign(info, id)
+
     @strawberry.field
     async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[t.TargetResult]:
         return await r.evaluation_results(info, campaign_id)
@@ -170,7 +188,8 @@ class Mutation:
             input.funding_yuan, input.valid_until)
         return t.AgreementResult(
             agreement=t.ServiceAgreement(id=str(a.id), community_code=a.community_code, department=a.department,
-                                         scope=a.scope, funding_yuan=a.funding_yuan, valid_until=a.valid_until),
+                                         scope=a.scope, funding_yuan=a.funding_yuan, valid_until=a.valid_until,
+                                         signed_at=a.created_on, current=a.valid_until > a.created_on),
             receipt=r.receipt(receipt))
 
     @strawberry.mutation
@@ -231,9 +250,8 @@ class Mutation:
         return t.CampaignResult(
             campaign=t.EvaluationCampaign(
                 id=str(campaign.id), community_code=campaign.community_code, title=campaign.title,
-                targets=[t.EvaluationTarget(id=x["id"], name=x["name"], kind=t.EvaluationTargetKind(x["kind"]))
-                         for x in campaign.targets],
-                closes_at=campaign.closes_at),
+                targets=r.targets_of(campaign.targets), closes_at=campaign.closes_at, opened_at=campaign.created_on,
+                open=campaign.closes_at > campaign.created_on),
             receipt=r.receipt(receipt))
 
     @strawberry.mutation

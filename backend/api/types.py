@@ -99,6 +99,11 @@ class ServiceAgreement:
     scope: str
     funding_yuan: str
     valid_until: datetime
+    signed_at: datetime = strawberry.field(
+        description="When it was signed (its ServiceAgreementSigned event); an addition to the contract.")
+    current: bool = strawberry.field(
+        description="P4: whether validUntil is still ahead, as the server's clock says when it "
+                    "answers (a task may be delegated under a current agreement only).")
 
 
 @strawberry.federation.type(keys=["id"])
@@ -142,6 +147,11 @@ class EvaluationCampaign:
     title: str
     targets: list[EvaluationTarget]
     closes_at: datetime
+    opened_at: datetime = strawberry.field(
+        description="When it was opened (its EvaluationCampaignOpened event); an addition to the contract.")
+    open: bool = strawberry.field(
+        description="P26: whether closesAt is still ahead, as the server's clock says when it answers "
+                    "(an open campaign takes ballots; a closed one only shows its results).")
 
 
 @strawberry.type
@@ -223,6 +233,32 @@ class ActivityEdge:
 @strawberry.type
 class ActivityConnection:
     edges: list[ActivityEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class ServiceAgreementEdge:
+    cursor: str
+    node: ServiceAgreement
+
+
+@strawberry.type
+class ServiceAgreementConnection:
+    edges: list[ServiceAgreementEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class EvaluationCampaignEdge:
+    cursor: str
+    node: EvaluationCampaign
+
+
+@strawberry.type
+class EvaluationCampaignConnection:
+    edges: list[EvaluationCampaignEdge]
     page_info: PageInfo
     total_count: int
 

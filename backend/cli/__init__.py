@@ -73,6 +73,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
 
     from backend.api.app import create_app
     from backend.api.auth import issue
+    from backend.cli.demo import APP_ACTORS
 
     settings = config.load()
     where = settings.database_url and "GONGZHI_DATABASE_URL" or f"embedded PostgreSQL in {settings.data_dir}"
@@ -90,8 +91,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
                                    (Role.AUDITOR, "320102", "auditor")):
             console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
                           soft_wrap=True)
-        committee = issue(settings.secret, "committee-320102001001", Role.COMMITTEE, "320102001001")
-        console.print(f"App (COMMITTEE, open on a phone): http://{host}:{port}/app#token={committee}", soft_wrap=True)
+        console.print("The app, signed in as each demo role (open on a phone; the token stays in the fragment):")
+        for role, scope, actor in APP_ACTORS:  # the committee's first
+            signed = issue(settings.secret, actor, role, scope)
+            console.print(f"App ({role.value}): http://{host}:{port}/app#token={signed}", soft_wrap=True,
+                          markup=False, highlight=False)
 
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
     # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.

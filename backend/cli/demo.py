@@ -22,6 +22,21 @@ DUTY_ITEMS = [
     {"code": "AG-03", "title": "协助开展防汛防台宣传", "list": "ASSIST_GOVERNMENT"},
 ]
 DEPARTMENTS = ["区民政局", "区卫生健康委", "区城市管理局", "区市场监督管理局"]
+HOME = f"{DISTRICT}001001"  # the demo's first community: its committee, residents and campaigns
+#: The actor of each role whose app link `serve` prints (role, scope, actor id), the committee's first.
+APP_ACTORS = (
+    (Role.COMMITTEE, HOME, f"committee-{HOME}"),
+    (Role.RESIDENT, HOME, "resident-demo-1"),
+    (Role.PARTY_COMMITTEE, HOME, f"party-{HOME}"),
+    (Role.STREET_OFFICE, HOME[:9], f"street-{HOME[:9]}"),
+    (Role.DEPARTMENT, DISTRICT, "dept-civil-affairs"),
+    (Role.SOCIAL_ORGANIZATION, HOME, f"org-{HOME}"),
+    (Role.AUDITOR, DISTRICT, "auditor"),
+)
+#: The demo's evaluation campaigns (P26), all of HOME: the first has ballots (its results), the second none yet
+#: (a resident's flow: every target still to evaluate). Both stay open 30 and 14 days after the demo is loaded.
+CAMPAIGN_WITH_BALLOTS = "2026年度民主评议"
+CAMPAIGN_TO_EVALUATE = "2026年第四季度物业服务评议"
 
 
 def stamp(actor_id: str, role: Role, scope: str) -> Stamp:
@@ -77,9 +92,10 @@ def seed(app: Gongzhi) -> int:
                                 rng.randint(10, 120),
                                 [{"volunteer_id": f"v{n}", "hours": rng.choice([1.5, 2.0, 3.0])} for n in range(5)])
     code = codes[0]
+    assert code == HOME
     committee = stamp(f"committee-{code}", Role.COMMITTEE, code)
     campaign, _ = app.open_evaluation_campaign(
-        committee, code, "2026年度民主评议", [
+        committee, code, CAMPAIGN_WITH_BALLOTS, [
             {"id": "street-office", "name": "梅园新村街道办事处", "kind": "GOVERNMENT_DEPARTMENT"},
             {"id": "property", "name": "物业服务企业", "kind": "RESIDENT_UNIT"},
             {"id": "water", "name": "供水服务", "kind": "MUNICIPAL_SERVICE"}],
@@ -89,4 +105,10 @@ def seed(app: Gongzhi) -> int:
         for target in ("street-office", "property", "water"):
             app.cast_evaluation(resident, str(campaign.id), target,
                                 rng.choices(["SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED"], [6, 3, 1])[0])
+    app.open_evaluation_campaign(
+        committee, code, CAMPAIGN_TO_EVALUATE, [
+            {"id": "property", "name": "物业服务企业", "kind": "RESIDENT_UNIT"},
+            {"id": "sanitation", "name": "环卫保洁服务", "kind": "MUNICIPAL_SERVICE"},
+            {"id": "community-police", "name": "社区民警", "kind": "GOVERNMENT_STAFF"}],
+        now + timedelta(days=14))
     return len(codes)
