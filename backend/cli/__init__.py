@@ -274,3 +274,8 @@ def operations_manifest(
     except (ValueError, GraphQLError) as e:  # a file that holds no single named operation, or one that does not parse
         _fail(str(e).splitlines()[0], 2)
     console.print(f"wrote {path}")
+
+
+from backend.cli.screenshots import screenshots  # noqa: E402 (`gongzhi screenshots`; Playwright loads only when run)
+
+app.command()(screenshots)
