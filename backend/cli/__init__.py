@@ -91,7 +91,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
                                    (Role.AUDITOR, "320102", "auditor")):
             console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
                           soft_wrap=True)
-        console.print("The app, signed in as each demo role (open on a phone; the token stays in the fragment):")
+        console.print("The app, signed in as each demo role (open on a phone):")
         for role, scope, actor in APP_ACTORS:  # the committee's first
             signed = issue(settings.secret, actor, role, scope)
             console.print(f"App ({role.value}): http://{host}:{port}/app#token={signed}", soft_wrap=True,
