@@ -3,10 +3,13 @@ and measures each hot path beside its physical baseline in the same run."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import platform as host
 import random
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import asyncpg
@@ -426,6 +430,188 @@ async def bench_fanout(url: str, server: Process, code: str, subscribers: int, m
             "delivered": delivered, "expected": mutations * subscribers}
 
 
+# -- frontend -------------------------------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+FIRST_LOAD_BUDGET_KB = 150
+FIRST_USABLE_BUDGET_MS = 3000
+# Chrome DevTools' "Fast 3G" preset (Fast3GConditions in devtools-frontend's NetworkManager; frontend-spec/budgets.md):
+# 562.5 ms latency, 1.44 Mbit/s down (180,000 bytes/s), 0.675 Mbit/s up (84,375 bytes/s); with a 4x CPU slowdown,
+# DevTools' "mid-tier mobile".
+FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 1_600_000 / 8 * 0.9,
+           "uploadThroughput": 750_000 / 8 * 0.9}
+CPU_SLOWDOWN = 4
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
+         "locale": "zh-CN"}
+# Set before the app's scripts run (an init script goes through the DevTools protocol, not the page's CSP): the time
+# since navigation start (performance.now()) at which the inbox's first task link is first in the layout.
+USABLE_PROBE = """(() => {
+  const seen = () => {
+    const link = document.querySelector('a[data-task]');
+    if (!link) return false;
+    const box = link.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && window.__firstUsable === undefined) window.__firstUsable = performance.now();
+    return window.__firstUsable !== undefined;
+  };
+  if (!seen()) new MutationObserver((_, watcher) => { if (seen()) watcher.disconnect(); })
+    .observe(document, { childList: true, subtree: true, attributes: true });
+})();"""
+# What the page fetched before it was usable, in ms from navigation start (the median run's, in the JSON): where the
+# time goes (each round trip costs Fast 3G's 562.5 ms).
+WATERFALL = """(() => {
+  const rows = [["document", 0, Math.round(performance.getEntriesByType('navigation')[0].responseEnd)]];
+  for (const r of performance.getEntriesByType('resource'))
+    if (r.startTime < window.__firstUsable)
+      rows.push([new URL(r.name).pathname + ' (' + r.initiatorType + ')', Math.round(r.startTime),
+                 Math.round(r.responseEnd)]);
+  rows.push(["usable", Math.round(window.__firstUsable), Math.round(window.__firstUsable)]);
+  return rows;
+})()"""
+STATIC_IMPORT = re.compile(r"""(?:^|[;}\s)])(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+\.(?:js|css))["']""")
+
+
+async def first_load(base: str) -> dict[str, Any]:
+    """The JS and CSS that /app's index.html loads before its first screen: its script and stylesheet (and
+    modulepreload) tags, and the static imports of those scripts, followed to the end (dynamic import() chunks load
+    later and are not counted); each file gzipped at level 9 (the budget's measure), beside the bytes the server
+    actually sent for them (it compresses or not)."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        page = await http.get("/app")
+        page.raise_for_status()
+        wanted = re.findall(r"""<script\b[^>]*\bsrc=["']([^"']+)["']""", page.text)
+        wanted += [href for tag in re.findall(r"<link\b[^>]*>", page.text)
+                   if re.search(r"""\brel=["'](?:stylesheet|modulepreload)["']""", tag)
+                   for href in re.findall(r"""\bhref=["']([^"']+)["']""", tag)]
+        seen: dict[str, bytes] = {}
+        wire = 0  # bytes as served to a client that accepts gzip (the server may or may not compress)
+        while wanted:
+            url = urljoin(f"{base}/app/", wanted.pop(0))
+            path = urlsplit(url).path
+            if path in seen:
+                continue
+            response = await http.get(path)
+            response.raise_for_status()
+            seen[path] = response.content
+            wire += response.num_bytes_downloaded
+            if path.endswith(".js"):
+                wanted += [urljoin(url, target) for target in STATIC_IMPORT.findall(response.text)]
+    gzipped = {path: len(gzip.compress(body, 9)) for path, body in seen.items()}
+    return {"first_load_gzip_kb": round(sum(gzipped.values()) / 1024, 1), "first_load_budget_kb": FIRST_LOAD_BUDGET_KB,
+            "first_load_raw_kb": round(sum(len(b) for b in seen.values()) / 1024, 1),
+            "first_load_served_kb": round(wire / 1024, 1),
+            "first_load_files": {path: round(size / 1024, 1) for path, size in sorted(gzipped.items())}}
+
+
+async def first_usable(base: str, token: str, runs: int) -> dict[str, Any]:
+    """From navigation start to the committee's inbox usable (its first task link laid out), in Debian's chromium at
+    390x844 with a 4x CPU slowdown and Fast 3G, each run in a new context (an empty cache, no service worker),
+    opened by a sign-in link; the median of the runs. None, with the reason, where it cannot be measured."""
+    figures: dict[str, Any] = {"first_usable_ms": None, "first_usable_budget_ms": FIRST_USABLE_BUDGET_MS,
+                               "first_usable_runs_ms": [], "first_usable_note": "",
+                               "emulation": f"{CPU_SLOWDOWN}x CPU slowdown; Fast 3G: latency 562.5 ms, down 180,000 B/s,"
+                                            " up 84,375 B/s; 390x844, empty cache"}
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        figures["first_usable_note"] = "not measured: Playwright (a test extra) is not installed"
+        return figures
+    if not CHROMIUM.exists():
+        figures["first_usable_note"] = f"not measured: {CHROMIUM} is missing (apt-get install chromium)"
+        return figures
+    waterfalls = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        try:
+            for _ in range(runs):
+                context = await browser.new_context(**PHONE)
+                await context.add_init_script(USABLE_PROBE)
+                page = await context.new_page()
+                cdp = await context.new_cdp_session(page)
+                await cdp.send("Network.enable")
+                await cdp.send("Network.emulateNetworkConditions", FAST_3G)
+                await cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+                await page.goto(f"{base}/app#token={token}", wait_until="commit", timeout=60_000)
+                # Polled from here: wait_for_function evaluates its predicate in the page, which /app's CSP (no
+                # 'unsafe-eval') refuses; the time itself was taken in the page by the probe.
+                usable = None
+                for _ in range(600):
+                    if (usable := await page.evaluate("window.__firstUsable")) is not None:
+                        break
+                    await asyncio.sleep(0.1)
+                if usable is None:
+                    raise RuntimeError("the committee's inbox showed no task within 60 s")
+                figures["first_usable_runs_ms"].append(round(usable, 1))
+                waterfalls.append(await page.evaluate(WATERFALL))
+                await context.close()
+        finally:
+            await browser.close()
+    figures["first_usable_ms"] = statistics.median(figures["first_usable_runs_ms"])
+    median_run = sorted(range(runs), key=lambda n: figures["first_usable_runs_ms"][n])[runs // 2]
+    figures["first_usable_waterfall"] = waterfalls[median_run]
+    return figures
+
+
+async def idempotent_repeat(url: str, p: bootstrap.Platform, code: str, seconds: float,
+                            clients: int = 16) -> dict[str, Any]:
+    """The API's cost of a repeat: `clients` clients send recordActivity over HTTP for `seconds`, first each a new
+    command (no key), then each the repeat of a keyed command it has already had answered (the same key, the same
+    variables: the server answers from its record). Each repeat is checked to answer the first receipt, and the log
+    to have grown by nothing."""
+    committee = issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)
+    body = {"query": ACTIVITY, "variables": {"i": {"communityCode": code, "title": "重复", "participants": 2,
+                                                   "heldAt": datetime.now(timezone.utc).isoformat()}}}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
+                                     timeout=aiohttp.ClientTimeout(total=60)) as http:
+        async def send(headers: dict[str, str]) -> int:
+            async with http.post(url, json=body, headers=headers) as response:
+                data = await response.json()
+            if data.get("errors"):
+                raise RuntimeError(data["errors"])
+            return data["data"]["recordActivity"]["receipt"]["position"]
+
+        async def measure(keyed: bool) -> tuple[list[float], float, int]:
+            latencies: list[float] = []
+            headers = [{"Authorization": f"Bearer {committee}"} for _ in range(clients)]
+            answered = []
+            if keyed:
+                for h in headers:
+                    h["Idempotency-Key"] = f"bench-{uuid.uuid4()}"
+                answered = [await send(h) for h in headers]
+            before = await stored(p)
+            stop_at = time.perf_counter() + seconds
+
+            async def client(n: int) -> None:
+                while time.perf_counter() < stop_at:
+                    t0 = time.perf_counter()
+                    position = await send(headers[n])
+                    latencies.append(time.perf_counter() - t0)
+                    if keyed and position != answered[n]:
+                        raise RuntimeError("a repeat did not answer its first receipt")
+            started = time.perf_counter()
+            await asyncio.gather(*(client(n) for n in range(clients)))
+            return latencies, time.perf_counter() - started, await stored(p) - before
+
+        plain, plain_s, plain_appended = await measure(False)
+        repeat, repeat_s, repeat_appended = await measure(True)
+    if plain_appended != len(plain) or repeat_appended != 0:
+        raise RuntimeError(f"appended {plain_appended} for {len(plain)} commands and {repeat_appended} for repeats")
+    plain_rate, repeat_rate = len(plain) / plain_s, len(repeat) / repeat_s
+    return {"plain_commands_per_s": round(plain_rate, 1), "plain_p50_ms": ms(percentile(plain, 50)),
+            "plain_p99_ms": ms(percentile(plain, 99)), "repeat_commands_per_s": round(repeat_rate, 1),
+            "repeat_p50_ms": ms(percentile(repeat, 50)), "repeat_p99_ms": ms(percentile(repeat, 99)),
+            "ratio": round(repeat_rate / plain_rate, 3), "clients": clients, "plain_commands": len(plain),
+            "repeats": len(repeat), "repeat_appended": repeat_appended}
+
+
+async def bench_frontend(gql: str, p: bootstrap.Platform, inbox_code: str, code: str, seconds: float,
+                         runs: int) -> dict[str, Any]:
+    base = gql.removesuffix("/graphql")
+    committee = issue(SECRET, f"committee-{inbox_code}", Role.COMMITTEE, inbox_code)
+    return (await first_load(base) | await first_usable(base, committee, runs)
+            | {"idempotent_repeat": await idempotent_repeat(gql, p, code, seconds)})
+
+
 # -- growth ------------------------------------------------------------------------------------------
 async def query_p50(url: str, scope: str) -> float:
     headers = {"Authorization": f"Bearer {issue(SECRET, 'auditor', Role.AUDITOR, DISTRICT)}"}
@@ -436,7 +622,7 @@ async def query_p50(url: str, scope: str) -> float:
 # -- the run -----------------------------------------------------------------------------------------
 async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[str, Any]:
     sizes = Sizes.pick(quick, tiny)
-    results: dict[str, Any] = {}  # exactly the issue's six measures (the machine goes in the table's title)
+    results: dict[str, Any] = {}  # the issue's six measures and the app's (the machine goes in the table's title)
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, stopping_embedded(Path(tmp)):
         work = Path(tmp)
         async with fresh_database(work) as url:
@@ -479,6 +665,10 @@ async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[
 
                 console.print("[bold]command_http[/bold]")
                 results["command_http"] = await bench_command_http(gql, codes, sizes.seconds)
+
+                console.print("[bold]frontend[/bold]")
+                results["frontend"] = await bench_frontend(gql, p, query_scope, codes[2], sizes.seconds,
+                                                           1 if tiny else 3)
 
                 console.print("[bold]fanout[/bold]")
                 results["fanout"] = await bench_fanout(gql, server, codes[1], sizes.subscribers,
@@ -533,9 +723,10 @@ async def wait_projected(p: bootstrap.Platform) -> None:
 def show(results: dict[str, Any], quick: bool) -> None:
     machine = f"{os.cpu_count()} CPUs, Python {host.python_version()}, {host.platform()}"
     table = Table("measure", "figures", title=f"gongzhi bench{' --quick' if quick else ''} ({machine})")
-    for key in ("append", "command_http", "query", "rebuild", "fanout", "growth"):
+    for key in ("append", "command_http", "query", "rebuild", "fanout", "growth", "frontend"):
         if key in results:
-            table.add_row(key, ", ".join(f"{k}={v}" for k, v in results[key].items() if v != ""))
+            table.add_row(key, ", ".join(f"{k}={v}" for k, v in results[key].items()
+                                         if v != "" and not isinstance(v, list)))  # lists: in the JSON only
     Console().print(table)
 
 
