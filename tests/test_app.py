@@ -10,28 +10,27 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from backend.api.auth import actor_from_header
 from backend.api.documents import MANIFEST
 from tests import ops
+from tests.browser import CHROMIUM, PHONE, browser, no_horizontal_scroll, small_targets
 from tests.harness import ROOT, SECRET, Client, Server, server_env
 
-CHROMIUM = Path("/usr/bin/chromium")
+__all__ = ["CHROMIUM", "PHONE", "browser"]  # the shared fixture and settings (tests/browser.py), for pytest
 BUILD = ROOT / "backend" / "api" / "static" / "app"
 # The inputs of the build, as app/stamp.mjs lists them (keep the two in step).
 SOURCES = ["app/index.html", "app/package.json", "app/package-lock.json", "app/tsconfig.json", "app/vite.config.ts",
            "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/src", "frontend-spec/messages/zh-CN.json",
            "frontend-spec/operations", "schema/schema.graphql"]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
-         "locale": "zh-CN"}
 
 
 def digest(paths: list[Path]) -> str:
@@ -101,18 +100,6 @@ def test_start_prints_the_committee_app_link(server: Server) -> None:
     assert actor.role.value == "COMMITTEE" and actor.scope == "320102001001"
 
 
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does)")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        yield browser
-        await browser.close()
-
-
 class Traffic:
     """What the page sent: every request (URL, headers, body) and every websocket frame."""
 
@@ -138,15 +125,8 @@ class Traffic:
         return [(r["headers"], json.loads(r["body"])) for r in self.requests if r["url"].endswith("/graphql")]
 
 
-async def small_targets(page: Page) -> list[str]:
-    """The buttons, links and fields smaller than 44 x 44 px (the touch budget)."""
-    return await page.evaluate("""[...document.querySelectorAll('button, a, input, textarea, select')]
-        .filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
-        .map(e => e.outerHTML.slice(0, 80))""")
-
-
 async def scrolls_sideways(page: Page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    return not await no_horizontal_scroll(page)
 
 
 async def test_committee_inbox_live_accept_complete_in_chromium_P2(server: Server, gql: Client,
