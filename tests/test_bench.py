@@ -73,3 +73,47 @@ def test_bench_smoke_writes_every_key_and_stops_its_embedded_postgres(tmp_path) 
         assert frontend["first_usable_waterfall"][-1][0] == "usable"
     else:
         assert frontend["first_usable_ms"] is None and frontend["first_usable_note"], frontend
+
+
+async def test_first_load_counts_the_entry_and_its_static_imports_not_lazy_chunks(tmp_path: Path) -> None:
+    """The first-load measure (bench/run.py) follows index.html's script, stylesheet and modulepreload tags and the
+    scripts' static imports (Vite's shared chunks, an import cycle included), and leaves out what loads on demand
+    (import()); each file counted once, gzipped."""
+    import gzip
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench.run import STATIC_IMPORT, first_load
+
+    assets = tmp_path / "app" / "assets"
+    assets.mkdir(parents=True)
+    (tmp_path / "app" / "index.html").write_text(
+        '<!doctype html><link rel="stylesheet" href="/app/assets/s.css">'
+        '<link rel="modulepreload" href="/app/assets/pre.js"><script type="module" src="/app/assets/entry.js"></script>')
+    files = {"entry.js": 'import{a as b}from"./vendor.js";import"./side.js";const l=()=>import("./lazy.js");b(l);',
+             "vendor.js": 'import{x}from"./entry.js";export const a=()=>x;' + "v" * 3000,
+             "side.js": "console.log(1)", "pre.js": "export const p=1", "s.css": "body{margin:0}",
+             "lazy.js": "export default 1;" + "z" * 9000}
+    for name, text in files.items():
+        (assets / name).write_text(text)
+    assert STATIC_IMPORT.findall(files["entry.js"]) == ["./vendor.js", "./side.js"]
+
+    class Handler(SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            return super().translate_path("/app/index.html" if path == "/app" else path)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        figures = await first_load(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+    counted = {f"/app/assets/{name}" for name in ("entry.js", "vendor.js", "side.js", "pre.js", "s.css")}
+    assert set(figures["first_load_files"]) == counted
+    gz = sum(len(gzip.compress(files[name.rsplit("/", 1)[1]].encode(), 9)) for name in counted)
+    assert figures["first_load_gzip_kb"] == round(gz / 1024, 1)
+    assert figures["first_load_raw_kb"] == round(sum(len(files[n.rsplit("/", 1)[1]]) for n in counted) / 1024, 1)
