@@ -6,6 +6,14 @@
 import type { ComponentType } from "preact";
 import { Inbox } from "./screens/inbox";
 import { TaskScreen } from "./screens/task";
+import { AgreementScreen } from "./screens/agreement";
+import { AsOfScreen } from "./screens/as-of";
+import { BurdenScreen } from "./screens/burden";
+import { CommunitiesScreen } from "./screens/communities";
+import { DelegateScreen } from "./screens/delegate";
+import { HistoryScreen } from "./screens/history";
+import { LogScreen } from "./screens/log";
+import { TasksScreen } from "./screens/tasks";
 import type { Role } from "./types";
 
 export interface NavItem {
@@ -23,7 +31,28 @@ export interface RoleScreens {
   home: ComponentType<any>;
 }
 
+/** Street office and department (frontend-spec/screens.md): the same screens; the refusal's record is the history
+ * screen (reached from the refusal card, not the navigation). */
+const GOVERNMENT: RoleScreens = {
+  nav: [{ path: "/app", label: "nav.communities" }, { path: "/app/delegate", label: "nav.delegate" },
+    { path: "/app/agreements", label: "nav.agreements" }, { path: "/app/burden", label: "nav.burden" },
+    { path: "/app/tasks", label: "nav.tasks" }],
+  routes: [{ path: "/app/delegate", component: DelegateScreen }, { path: "/app/agreements", component: AgreementScreen },
+    { path: "/app/burden", component: BurdenScreen }, { path: "/app/tasks", component: TasksScreen },
+    { path: "/app/history", component: HistoryScreen }],
+  home: CommunitiesScreen,
+};
+
 export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
+  STREET_OFFICE: GOVERNMENT,
+  DEPARTMENT: GOVERNMENT,
+  AUDITOR: {
+    nav: [{ path: "/app", label: "nav.log" }, { path: "/app/history", label: "nav.history" },
+      { path: "/app/as-of", label: "nav.asOf" }, { path: "/app/burden", label: "nav.burden" }],
+    routes: [{ path: "/app/history", component: HistoryScreen }, { path: "/app/as-of", component: AsOfScreen },
+      { path: "/app/burden", component: BurdenScreen }],
+    home: LogScreen,
+  },
   COMMITTEE: {
     nav: [{ path: "/app", label: "nav.inbox" }],
     routes: [{ path: "/app/task/:id", component: TaskScreen }],

@@ -8,3 +8,14 @@ export type Me = MeQuery["me"];
 export type TaskConnection = CommitteeInboxQuery["tasks"];
 /** A task as the inbox, the task screen and op:TaskUpdated read it (the same selection). */
 export type Task = TaskConnection["edges"][number]["node"];
+
+// Street office, department and auditor screens (H5).
+import type {
+  BurdenReportQuery, CommunitiesQuery, CommunityAgreementsQuery, CurrentDutyListQuery, EntityHistoryQuery,
+} from "./generated/graphql";
+/** A log event as op:EntityHistory, op:EventLog and op:LiveEvents read it (the same selection). */
+export type LogEvent = EntityHistoryQuery["history"][number];
+export type BurdenFigures = BurdenReportQuery["burdenReport"];
+export type CommunityRow = CommunitiesQuery["communities"]["edges"][number]["node"];
+export type DutyItemRow = NonNullable<CurrentDutyListQuery["community"]>["dutyItems"][number];
+export type AgreementRow = CommunityAgreementsQuery["agreements"]["edges"][number]["node"];
