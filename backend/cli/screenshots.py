@@ -53,6 +53,19 @@ SCREENS: list[Screen] = [
     Screen("committee-inbox-elder", "/app", Role.COMMITTEE, "a[data-task]", elder=True),
     Screen("committee-task", "/app", Role.COMMITTEE, "a[data-task]", action="a[data-task]",
            then_wait_for=".status"),
+    # Street office, department, auditor (H5): the demo's street office and department see the district's streets.
+    Screen("street_office-communities", "/app", Role.STREET_OFFICE, "li[data-community]"),
+    Screen("street_office-delegate", f"/app/delegate?community={HOME}", Role.STREET_OFFICE,
+           "#delegate-item optgroup option"),
+    Screen("street_office-agreements", "/app/agreements", Role.STREET_OFFICE, "ul.agreements li"),
+    Screen("street_office-burden", "/app/burden", Role.STREET_OFFICE, "ul.figures",
+           action="li[data-community] button", then_wait_for="li[data-community] ul.figures"),
+    Screen("street_office-tasks", "/app/tasks", Role.STREET_OFFICE, "ul.delegated li"),
+    Screen("department-communities", "/app", Role.DEPARTMENT, "li[data-community]"),
+    Screen("auditor-log", "/app", Role.AUDITOR, "form", action="button[type=submit]", then_wait_for="li.event"),
+    Screen("auditor-history", f"/app/history?entity={HOME}", Role.AUDITOR, "li.event"),
+    Screen("auditor-as-of", f"/app/as-of?entity={HOME}&at=2030-01-01T00:00:00", Role.AUDITOR, "pre.json"),
+    Screen("auditor-burden", "/app/burden", Role.AUDITOR, "ul.figures"),
 ]
 
 

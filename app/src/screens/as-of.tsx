@@ -21,8 +21,10 @@ export function AsOfScreen() {
   const { operations } = useSession();
   const { query } = useLocation();
   const [entity, setEntity] = useState(query.entity ?? "");
-  const [moment, setMoment] = useState("");
-  const [asked, setAsked] = useState<{ entityId: string; asOf: string } | null>(null);
+  const [moment, setMoment] = useState(query.at ?? "");
+  // `?entity=<id>&at=<local time>` opens the answer at once (a link from elsewhere, the screenshots).
+  const [asked, setAsked] = useState<{ entityId: string; asOf: string } | null>(
+    query.entity && query.at && instant(query.at) ? { entityId: query.entity.trim(), asOf: instant(query.at) } : null);
   const [{ data, error, fetching }] = useQuery({
     query: operations.document("EntityAsOf"), variables: asked ?? { entityId: "", asOf: "" }, pause: !asked,
     requestPolicy: "network-only",
