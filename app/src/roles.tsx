@@ -6,6 +6,11 @@
 import type { ComponentType } from "preact";
 import { Inbox } from "./screens/inbox";
 import { TaskScreen } from "./screens/task";
+import { CampaignScreen, Campaigns } from "./screens/campaign";
+import { CommunityHome, homeWith } from "./screens/home";
+import { OpenCampaignScreen } from "./screens/open-campaign";
+import { FileOrganizationScreen } from "./screens/organization";
+import { ResultsScreen } from "./screens/results";
 import { AgreementScreen } from "./screens/agreement";
 import { AsOfScreen } from "./screens/as-of";
 import { BurdenScreen } from "./screens/burden";
@@ -43,6 +48,14 @@ const GOVERNMENT: RoleScreens = {
   home: CommunitiesScreen,
 };
 
+/** The committee's, residents' and community roles' screens (frontend-spec/screens.md): the community home (with the
+ * committee's 社会组织备案 button), the campaigns, a campaign's link (/app/campaign/<id>) and its results. */
+const CAMPAIGN_ROUTES = [{ path: "/app/campaigns", component: Campaigns },
+  { path: "/app/campaign/:id", component: CampaignScreen }, { path: "/app/campaign/:id/results", component: ResultsScreen }];
+const COMMITTEE_HOME = homeWith([{ path: "/app/activities", label: "activity.title" },
+  { path: "/app/organization/new", label: "org.title" }]);
+const RECORDING_HOME = homeWith([{ path: "/app/activities", label: "activity.title" }]);
+
 export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
   STREET_OFFICE: GOVERNMENT,
   DEPARTMENT: GOVERNMENT,
@@ -54,8 +67,30 @@ export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
     home: LogScreen,
   },
   COMMITTEE: {
-    nav: [{ path: "/app", label: "nav.inbox" }],
-    routes: [{ path: "/app/task/:id", component: TaskScreen }],
+    // 活动 (记录活动) is the shell's route (app.tsx); the order is screens.md's: 待办, 活动, 评议, 减负, 首页.
+    nav: [{ path: "/app", label: "nav.inbox" }, { path: "/app/activities", label: "nav.activities" },
+      { path: "/app/campaigns", label: "nav.evaluate" }, { path: "/app/burden", label: "nav.burden" },
+      { path: "/app/home", label: "nav.home" }],
+    routes: [{ path: "/app/task/:id", component: TaskScreen }, { path: "/app/home", component: COMMITTEE_HOME },
+      { path: "/app/organization/new", component: FileOrganizationScreen },
+      { path: "/app/campaigns/new", component: OpenCampaignScreen }, ...CAMPAIGN_ROUTES,
+      { path: "/app/burden", component: BurdenScreen }],
     home: Inbox,
+  },
+  RESIDENT: {
+    nav: [{ path: "/app", label: "nav.home" }, { path: "/app/campaigns", label: "nav.evaluate" }],
+    routes: CAMPAIGN_ROUTES,
+    home: CommunityHome,
+  },
+  PARTY_COMMITTEE: {
+    nav: [{ path: "/app", label: "nav.home" }, { path: "/app/activities", label: "nav.activities" },
+      { path: "/app/burden", label: "nav.burden" }],
+    routes: [...CAMPAIGN_ROUTES, { path: "/app/burden", component: BurdenScreen }],
+    home: RECORDING_HOME,
+  },
+  SOCIAL_ORGANIZATION: {
+    nav: [{ path: "/app", label: "nav.home" }, { path: "/app/activities", label: "nav.activities" }],
+    routes: CAMPAIGN_ROUTES,
+    home: RECORDING_HOME,
   },
 };

@@ -1,13 +1,19 @@
-/** 事项详情 Task (P1, P2): one task; accept (接收) a delegated one, complete (办结) an accepted one. Each command
- * carries its own Idempotency-Key (useCommand) and the version shown as expectedVersion. */
+/** 事项详情 Task (P1, P2): one task; accept (接收) a delegated one, decline (退回) it with a reason kept on the record,
+ * complete (办结) an accepted one. Each command carries its own Idempotency-Key (useCommand) and the version shown
+ * as expectedVersion. */
 import { useQuery } from "@urql/preact";
 import { useLocation } from "preact-iso";
+import { useState } from "preact/hooks";
 import { useCommand } from "../commands";
 import { errorMessage } from "../errors";
 import { time } from "../format";
 import { t } from "../messages";
 import { useSession } from "../state";
 import type { Task } from "../types";
+import { refusalMessage, refusedField } from "./fields";
+import "./task.css";
+
+const REASON_MAX = 2000;
 
 export function TaskScreen({ id }: { id: string }) {
   const { operations } = useSession();
@@ -15,6 +21,10 @@ export function TaskScreen({ id }: { id: string }) {
   const [{ data, error, fetching }, reread] = useQuery({ query: operations.document("TaskDetail"), variables: { id } });
   const [accepting, accept] = useCommand("AcceptTask");
   const [completing, complete] = useCommand("CompleteTask");
+  const [declining, decline] = useCommand("DeclineTask");
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | null>(null);
   const task = data?.task;
 
   type Send = (variables: { id: string; expectedVersion: number }, params: Record<string, string>) =>
@@ -28,8 +38,31 @@ export function TaskScreen({ id }: { id: string }) {
     }
   }
 
-  const last = [accepting, completing].find((s) => s.state === "refused");
-  const busy = accepting.state === "sending" || completing.state === "sending";
+  async function sendDecline(current: Task) {
+    const text = reason.trim();
+    if (!text) {
+      setReasonError(t("task.declineReasonRequired"));
+      return;
+    }
+    setReasonError(null);
+    const outcome = await decline({ id: current.id, reason: text, expectedVersion: current.version },
+      { status: t(`taskStatus.${current.status}`) });
+    if (outcome.state === "refused") {
+      if (outcome.code === "INVALID_INPUT" && refusedField(outcome.error) === "reason") {
+        setReasonError(refusalMessage(outcome));
+      } else if (outcome.code === "VERSION_CONFLICT" || outcome.code === "INVALID_STATE") {
+        reread({ requestPolicy: "network-only" });
+      }
+    } else {
+      setAsking(false);
+      if (outcome.state === "done") setReason("");
+    }
+  }
+
+  const last = [accepting, completing, declining].find((s) => s.state === "refused");
+  const lastMessage = last?.state === "refused" && !(last === declining && reasonError) ? refusalMessage(last) : null;
+  const queued = [accepting, completing, declining].some((s) => s.state === "queued");
+  const busy = [accepting, completing, declining].some((s) => s.state === "sending") || queued;
   return (
     <main class="screen">
       <button type="button" class="link back" onClick={() => route("/app")}>{t("common.back")}</button>
@@ -47,13 +80,34 @@ export function TaskScreen({ id }: { id: string }) {
           <p>{t("task.delegatedAt", { time: time(task.delegatedAt) })}</p>
           {task.dueAt ? <p>{t("task.due", { time: time(task.dueAt) })}</p> : null}
           <p class="status" data-status={task.status}>{t(`taskStatus.${task.status}`)}</p>
-          {task.declineReason ? <p>{t("task.declineReason", { reason: task.declineReason })}</p> : null}
-          {last?.state === "refused" ? <p role="alert" class="error">{last.message}</p> : null}
+          {queued ? <p class="note queued">{t("state.queued")}</p> : null}
+          {task.declineReason ? <p class="reason">{t("task.declineReason", { reason: task.declineReason })}</p> : null}
+          {lastMessage ? <p role="alert" class="error">{lastMessage}</p> : null}
+          {task.status === "DELEGATED" && asking ? (
+            <form class="decline" noValidate onSubmit={(event) => { event.preventDefault(); void sendDecline(task); }}>
+              <label for="decline-reason">{t("task.declineReasonLabel")}</label>
+              <textarea id="decline-reason" rows={4} maxLength={REASON_MAX} required value={reason}
+                aria-required="true" aria-invalid={reasonError ? "true" : undefined}
+                aria-describedby={reasonError ? "decline-hint decline-error" : "decline-hint"}
+                onInput={(event) => setReason((event.target as HTMLTextAreaElement).value)} />
+              <p id="decline-hint" class="note">{t("task.declineReasonHint")}</p>
+              {reasonError ? <p id="decline-error" role="alert" class="error">{reasonError}</p> : null}
+              <div class="actions">
+                <button type="submit" class="primary" disabled={busy}>{t("task.declineSubmit")}</button>
+                <button type="button" onClick={() => { setAsking(false); setReasonError(null); }}>
+                  {t("common.cancel")}
+                </button>
+              </div>
+            </form>
+          ) : null}
           <div class="actions">
-            {task.status === "DELEGATED" ? (
-              <button type="button" class="primary" disabled={busy} onClick={() => run(accept, task)}>
-                {t("task.accept")}
-              </button>
+            {task.status === "DELEGATED" && !asking ? (
+              <>
+                <button type="button" class="primary" disabled={busy} onClick={() => run(accept, task)}>
+                  {t("task.accept")}
+                </button>
+                <button type="button" disabled={busy} onClick={() => setAsking(true)}>{t("task.decline")}</button>
+              </>
             ) : null}
             {task.status === "ACCEPTED" ? (
               <button type="button" class="primary" disabled={busy} onClick={() => run(complete, task)}>

@@ -1,0 +1,137 @@
+"""Issue 8: the resident's screens of the app at /app, in Debian's Chromium (Playwright) at a 390x844 touch viewport:
+the community home with its published duty lists and their version (P3) and an organization arriving live (P28);
+evaluating a campaign from the committee's link (P26: once per target; a second attempt, from another phone, is
+explained as a duplicate in words and leaves one ballot in the log); the results (tally and rate, no voter). Every
+screen visited: no serious or critical axe-core violation, no target under 44 px, nothing scrolls sideways at 360 px."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from playwright.async_api import Browser, expect
+
+from tests import ops
+from tests.browser import browser
+from tests.harness import Client, Server
+from tests.test_app_committee import open_as, phone, screen_is_usable
+
+__all__ = ["browser"]  # the fixture, imported for pytest
+
+
+async def test_p3_resident_home_shows_the_published_duty_lists_with_their_version(server: Server, gql: Client,
+                                                                                   browser: Browser) -> None:
+    """P3: the resident's home (its first screen) lists the current duty lists by kind with the version published;
+    after a republication the home, refreshed, shows the new version and items. P28: an organization filed by the
+    committee appears without a reload."""
+    c = await ops.community(gql)
+    context = await phone(browser)
+    page = await open_as(context, server, "/app", c.resident("resident-home"))
+    await expect(page.get_by_role("heading", name="社区工作事项清单（第 1 版）")).to_be_visible()
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("居民自治事项清单")
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("SG-01 居民会议")
+    await expect(page.locator('[data-list="ASSIST_GOVERNMENT"]')).to_contain_text("AG-01 协助人口普查")
+    await expect(page.get_by_text("长江路社区（城市社区）")).to_be_visible()
+    await expect(page.get_by_text("还没有社会组织")).to_be_visible()
+    await screen_is_usable(page)
+
+    await expect(page.get_by_text("新的活动和社会组织会自动出现")).to_be_visible()
+    await page.wait_for_timeout(500)  # the graphql-ws subscribe frame follows the render
+    org = (await gql.call(ops.REGISTER_ORG, {"input": {"name": "邻里互助会", "category": "COMMUNITY_SERVICE",
+                                                      "communityCode": c.code, "status": "FILED"}},
+                          c.committee))["registerOrganization"]["organization"]
+    await expect(page.locator(f'[data-organization="{org["id"]}"]')).to_contain_text("社区服务类 · 已备案")
+
+    await gql.call(ops.PUBLISH, {"input": {"communityCode": c.code, "items": [
+        {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
+        {"code": "SG-02", "title": "邻里纠纷调解", "list": "SELF_GOVERNANCE"}]}}, c.office)
+    await page.get_by_role("button", name="刷新").tap()
+    await expect(page.get_by_role("heading", name="社区工作事项清单（第 2 版）")).to_be_visible()
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("SG-02 邻里纠纷调解")
+    await expect(page.locator('[data-list="ASSIST_GOVERNMENT"]')).to_have_count(0)
+    await screen_is_usable(page)
+    await context.close()
+
+
+async def test_p26_resident_casts_once_and_a_second_attempt_is_explained_as_a_duplicate(server: Server, gql: Client,
+                                                                                         browser: Browser) -> None:
+    """P26: a resident opens the committee's link, evaluates a target (满意, with a comment): it shows 已评价 and offers
+    no second form. On another phone (which does not remember it) the same resident tries again: the server answers
+    DUPLICATE_EVALUATION, shown in words with the target's name, and the target shows 已评价. The log holds exactly
+    one ballot of that resident for that target, with the first choice. The results show the tally and the rate."""
+    c = await ops.community(gql)
+    opened = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
+        "communityCode": c.code, "title": "社区服务满意度评议", "closesAt": ops.iso(timedelta(days=3)),
+        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"},
+                    {"id": "water", "name": "自来水公司", "kind": "MUNICIPAL_SERVICE"}]}},
+        c.committee))["openEvaluationCampaign"]
+    campaign, after = opened["campaign"], opened["receipt"]["position"]
+    resident = c.resident("resident-ballot")
+
+    first = await phone(browser)
+    page = await open_as(first, server, f"/app/campaign/{campaign['id']}", resident)
+    office = page.locator('[data-target="office"]')
+    await expect(page.get_by_role("heading", name="社区服务满意度评议")).to_be_visible()
+    await expect(office.get_by_role("radio", name="满意", exact=True)).to_be_visible()
+    await screen_is_usable(page)
+    await office.get_by_role("button", name="提交评价").tap()
+    await expect(office.get_by_role("alert")).to_have_text("请先选择满意程度")
+    await office.get_by_role("radio", name="满意", exact=True).check()
+    await office.get_by_label("意见建议（可不填）").fill("办事很快")
+    await office.get_by_role("button", name="提交评价").tap()
+    await expect(office.locator(".done")).to_have_text("已评价")
+    await expect(office.get_by_role("button", name="提交评价")).to_have_count(0)
+    # The other target is still open to evaluate.
+    await expect(page.locator('[data-target="water"]').get_by_role("button", name="提交评价")).to_be_visible()
+    await screen_is_usable(page)
+    # The same phone, reopened: it remembers the target it evaluated.
+    await page.reload()
+    await expect(office.locator(".done")).to_have_text("已评价")
+    await first.close()
+
+    second = await phone(browser)
+    page = await open_as(second, server, f"/app/campaign/{campaign['id']}", resident)
+    office = page.locator('[data-target="office"]')
+    await office.get_by_role("radio", name="不满意").check()
+    await office.get_by_role("button", name="提交评价").tap()
+    await expect(office.get_by_role("alert")).to_have_text("您已评价过“街道办”，每个评议对象只能评价一次")
+    await expect(office.locator(".done")).to_have_text("已评价")
+    await screen_is_usable(page)
+
+    # Results: the first ballot alone counts; no voter, no comment.
+    await page.get_by_role("link", name="评议结果").tap()
+    result = page.locator('[data-result="office"]')
+    await expect(result).to_contain_text("满意 1 · 基本满意 0 · 不满意 0（共 1 票）")
+    await expect(result).to_contain_text("满意率 100%")
+    await expect(page.locator('[data-result="water"]')).to_contain_text("（共 0 票）")
+    assert "办事很快" not in await page.content() and "resident-ballot" not in await page.locator("main").inner_text()
+    await screen_is_usable(page)
+    await second.close()
+
+    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000, "types": ["EvaluationCast"]},
+                          c.auditor))["eventLog"]
+    ballots = [e for e in log if e["data"].get("campaignId") == campaign["id"]]
+    assert len(ballots) == 1, ballots
+    assert ballots[0]["data"]["targetId"] == "office" and ballots[0]["data"]["satisfaction"] == "SATISFIED"
+    assert ballots[0]["actor"]["id"] == "resident-ballot"
+
+
+async def test_p26_resident_finds_the_open_campaigns_of_the_community(server: Server, gql: Client,
+                                                                       browser: Browser) -> None:
+    """P26: 评议 lists the community's campaigns (op:CommunityCampaigns) with whether each is open; an open one opens
+    to evaluate, a wrong link says the campaign was not found."""
+    c = await ops.community(gql)
+    campaign = await ops.campaign(gql, c)
+    context = await phone(browser)
+    page = await open_as(context, server, "/app", c.resident("resident-list"))
+    await page.get_by_role("link", name="评议", exact=True).tap()
+    listed = page.locator(f'li[data-campaign="{campaign["id"]}"]')
+    await expect(listed).to_contain_text("进行中")
+    await screen_is_usable(page)
+    await listed.get_by_role("link", name="打开评议").tap()
+    await expect(page.locator('[data-target="office"]')).to_contain_text("街道办")
+    # A wrong link: an id that is no campaign id, and a well-formed id of no campaign.
+    for wrong in ("no-such-campaign", str(uuid.uuid4())):
+        await page.goto(server.url.removesuffix("/graphql") + f"/app/campaign/{wrong}")
+        await expect(page.get_by_role("alert")).to_have_text("没有找到这次评议")
+        await screen_is_usable(page)
+    await context.close()
