@@ -56,7 +56,7 @@ SCREENS: list[Screen] = [
     # Street office, department, auditor (H5): the demo's street office and department see the district's streets.
     Screen("street_office-communities", "/app", Role.STREET_OFFICE, "li[data-community]"),
     Screen("street_office-delegate", f"/app/delegate?community={HOME}", Role.STREET_OFFICE,
-           "#delegate-item optgroup option"),
+           "fieldset p.hint"),
     Screen("street_office-agreements", "/app/agreements", Role.STREET_OFFICE, "ul.agreements li"),
     Screen("street_office-burden", "/app/burden", Role.STREET_OFFICE, "ul.figures",
            action="li[data-community] button", then_wait_for="li[data-community] ul.figures"),
@@ -66,6 +66,21 @@ SCREENS: list[Screen] = [
     Screen("auditor-history", f"/app/history?entity={HOME}", Role.AUDITOR, "li.event"),
     Screen("auditor-as-of", f"/app/as-of?entity={HOME}&at=2030-01-01T00:00:00", Role.AUDITOR, "pre.json"),
     Screen("auditor-burden", "/app/burden", Role.AUDITOR, "ul.figures"),
+    # Committee, resident, party committee, social organization (H4): the demo's first community; its campaigns are
+    # listed newest first (the last has ballots, the first none yet).
+    Screen("committee-home", "/app/home", Role.COMMITTEE, "[data-duty-lists] li"),
+    Screen("committee-organization", "/app/organization/new", Role.COMMITTEE, "#org-name"),
+    Screen("committee-campaigns", "/app/campaigns", Role.COMMITTEE, "li[data-campaign]"),
+    Screen("committee-open-campaign", "/app/campaigns/new", Role.COMMITTEE, "#campaign-title"),
+    Screen("resident-home", "/app", Role.RESIDENT, "[data-duty-lists] li"),
+    Screen("resident-home-elder", "/app", Role.RESIDENT, "[data-duty-lists] li", elder=True),
+    Screen("resident-campaigns", "/app/campaigns", Role.RESIDENT, "li[data-campaign]"),
+    Screen("resident-campaign", "/app/campaigns", Role.RESIDENT, "li[data-campaign]",
+           action='li[data-campaign] a.button:not([href$="/results"])', then_wait_for="section[data-target] form"),
+    Screen("resident-results", "/app/campaigns", Role.RESIDENT, "li[data-campaign]",
+           action='li[data-campaign]:last-child a[href$="/results"]', then_wait_for="li[data-result]"),
+    Screen("party_committee-home", "/app", Role.PARTY_COMMITTEE, "[data-duty-lists] li"),
+    Screen("social_organization-home", "/app", Role.SOCIAL_ORGANIZATION, "[data-duty-lists] li"),
 ]
 
 
