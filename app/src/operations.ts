@@ -1,9 +1,10 @@
 /**
  * The app's operations: only the persisted documents of frontend-spec/operations/, as the server serves their
- * manifest (Apollo's persisted query manifest, at /app/persisted-documents.json). Each is sent by its id.
+ * manifest (Apollo's persisted query manifest, also served at /app/persisted-documents.json). Each is sent by its id.
  * Their types are generated from the same files by GraphQL Code Generator (src/generated/graphql.ts).
  */
 import { gql, type TypedDocumentNode } from "@urql/core";
+import manifest from "../../frontend-spec/operations/manifest.json";
 import type { OperationTypes } from "./generated/graphql";
 
 /** The name of a persisted operation (a file of frontend-spec/operations/). */
@@ -27,12 +28,13 @@ export interface Operations {
   idOf(name: string): string | undefined;
 }
 
-/** Loads the persisted documents the server trusts. */
+/**
+ * The persisted documents the server trusts. Their manifest (the same file the server serves) is part of the build,
+ * so the first screen does not wait for a round trip to fetch it; the server refuses an id it does not know
+ * (PERSISTED_QUERY_NOT_FOUND), so a build and a server out of step show as an error, not as a wrong answer.
+ */
 export async function loadOperations(): Promise<Operations> {
-  const response = await fetch("/app/persisted-documents.json", { credentials: "omit" });
-  if (!response.ok) throw new Error(`persisted documents: HTTP ${response.status}`);
-  const manifest = (await response.json()) as { operations: ManifestOperation[] };
-  const byName = new Map(manifest.operations.map((op) => [op.name, op]));
+  const byName = new Map((manifest as { operations: ManifestOperation[] }).operations.map((op) => [op.name, op]));
   const documents = new Map<string, TypedDocumentNode>();
   return {
     document<N extends OperationName>(name: N) {
