@@ -113,6 +113,29 @@ async def test_the_log_by_type_shows_what_event_log_returns_and_pages_by_positio
         registered[-1]["entityId"])
 
 
+async def test_the_log_pages_by_position_as_event_log_does_P9(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    """More than a page (100) of events: 加载更多 reads the next page after the last position shown, and the two
+    pages together are what eventLog returns page by page for the same start."""
+    c = await ops.community(gql)
+    first = (await ops.delegate(gql, c))["task"]
+    await asyncio.gather(*(ops.delegate(gql, c) for _ in range(104)))
+    start = (await gql.call(ops.HISTORY, {"id": first["id"]}, c.auditor))["history"][0]["position"] - 1
+    one = (await gql.call(ops.EVENT_LOG, {"after": start, "first": 100}, c.auditor))["eventLog"]
+    two = (await gql.call(ops.EVENT_LOG, {"after": one[-1]["position"], "first": 100}, c.auditor))["eventLog"]
+    assert len(one) == 100 and len(two) == 5, (len(one), len(two))
+
+    page = await sign_in(phone, server, c.auditor)
+    await page.get_by_label("从日志位置之后开始（0 为从头开始）").fill(str(start))
+    await page.get_by_role("button", name="查询日志").tap()
+    await expect(page.locator("li.event")).to_have_count(100)
+    assert await shown_events(page) == [(e["position"], e["type"]) for e in one]
+    await page.get_by_role("button", name="加载更多").tap()
+    await expect(page.locator("li.event")).to_have_count(105)
+    assert await shown_events(page) == [(e["position"], e["type"]) for e in one + two]
+    await expect(page.get_by_role("button", name="加载更多")).to_have_count(0)
+
+
 async def test_state_as_of_a_time_shows_what_entity_as_of_returns_P9(
         server: Server, gql: Client, phone: BrowserContext) -> None:
     c = await ops.community(gql)
