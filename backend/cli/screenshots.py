@@ -81,21 +81,6 @@ SCREENS: list[Screen] = [
            action='li[data-campaign]:last-child a[href$="/results"]', then_wait_for="li[data-result]"),
     Screen("party_committee-home", "/app", Role.PARTY_COMMITTEE, "[data-duty-lists] li"),
     Screen("social_organization-home", "/app", Role.SOCIAL_ORGANIZATION, "[data-duty-lists] li"),
-    # Committee, resident, party committee, social organization (H4): the demo's first community; its campaigns are
-    # listed newest first (the last has ballots, the first none yet).
-    Screen("committee-home", "/app/home", Role.COMMITTEE, "[data-duty-lists] li"),
-    Screen("committee-organization", "/app/organization/new", Role.COMMITTEE, "#org-name"),
-    Screen("committee-campaigns", "/app/campaigns", Role.COMMITTEE, "li[data-campaign]"),
-    Screen("committee-open-campaign", "/app/campaigns/new", Role.COMMITTEE, "#campaign-title"),
-    Screen("resident-home", "/app", Role.RESIDENT, "[data-duty-lists] li"),
-    Screen("resident-home-elder", "/app", Role.RESIDENT, "[data-duty-lists] li", elder=True),
-    Screen("resident-campaigns", "/app/campaigns", Role.RESIDENT, "li[data-campaign]"),
-    Screen("resident-campaign", "/app/campaigns", Role.RESIDENT, "li[data-campaign]",
-           action='li[data-campaign] a.button:not([href$="/results"])', then_wait_for="section[data-target] form"),
-    Screen("resident-results", "/app/campaigns", Role.RESIDENT, "li[data-campaign]",
-           action='li[data-campaign]:last-child a[href$="/results"]', then_wait_for="li[data-result]"),
-    Screen("party_committee-home", "/app", Role.PARTY_COMMITTEE, "[data-duty-lists] li"),
-    Screen("social_organization-home", "/app", Role.SOCIAL_ORGANIZATION, "[data-duty-lists] li"),
 ]
 
 
