@@ -1,14 +1,75 @@
 /**
- * The GraphQL client: urql with Graphcache (a normalized cache), persisted documents by id, HTTP for queries and
- * mutations, graphql-ws for subscriptions. The token goes in the Authorization header and in the websocket's
- * connection_init payload, never in a URL.
+ * The GraphQL client: urql with Graphcache (a normalized cache) and its offline exchange, persisted documents by
+ * id, HTTP for queries and mutations, graphql-ws for subscriptions. The token goes in the Authorization header and
+ * in the websocket's connection_init payload, never in a URL.
+ *
+ * Offline (frontend-spec/offline.md): the cache is kept in IndexedDB, one database per actor
+ * (`gongzhi-cache-<actor id>`, so two actors on one phone never share data; cleared at sign-out), and a query that
+ * finds no network is answered from it. Mutations are never queued by Graphcache (no optimistic updates): commands
+ * wait in the app's own outbox, each with its Idempotency-Key (offline/outbox.ts).
  */
 import { Client, fetchExchange, subscriptionExchange, type OperationContext } from "@urql/core";
-import { cacheExchange, type Cache, type Data, type Variables } from "@urql/exchange-graphcache";
+import { cacheExchange, offlineExchange, type Cache, type Data, type Variables } from "@urql/exchange-graphcache";
+import { makeDefaultStorage, type DefaultStorage } from "@urql/exchange-graphcache/default-storage";
 import { persistedExchange } from "@urql/exchange-persisted";
 import { createClient as createWsClient } from "graphql-ws";
+import { hasIndexedDB } from "./offline/db";
+import { networkWatch } from "./offline/network";
 import type { Operations } from "./operations";
-import type { Task } from "./types";
+import type { Activity, Task } from "./types";
+
+/** The types without an id of their own: embedded in their parent in the cache (Graphcache's `keys`). */
+const EMBEDDED = ["ActivityConnection", "ActivityEdge", "ActivityResult", "AgreementResult", "BurdenReport",
+  "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem",
+  "EvaluationCampaignConnection", "EvaluationCampaignEdge", "Event", "OrganizationConnection", "OrganizationEdge",
+  "OrganizationResult", "PageInfo", "Receipt", "ServiceAgreementConnection", "ServiceAgreementEdge", "TargetResult",
+  "TaskConnection", "TaskEdge", "TaskResult"];
+
+const storages = new Map<string, DefaultStorage>();
+
+/** The IndexedDB storage of `actor`'s cache (kept 30 days). */
+function storageOf(actor: string): DefaultStorage | undefined {
+  if (!hasIndexedDB) return undefined;
+  let storage = storages.get(actor);
+  if (!storage) {
+    storage = makeDefaultStorage({ idbName: `gongzhi-cache-${actor}`, maxAge: 30 });
+    storages.set(actor, storage);
+  }
+  return storage;
+}
+
+/** Drops `actor`'s cached data (sign-out: another actor must not see it). */
+export async function clearCache(actor: string): Promise<void> {
+  const storage = storageOf(actor);
+  try {
+    await storage?.clear();
+  } catch {
+    // nothing cached
+  }
+}
+
+/** Puts a new activity (from RecordActivity's answer or ActivityRecorded) at the head of the cached lists of its
+ * community's activities (`activities(scope)`, as op:CommunityActivities reads it). */
+function placeActivity(activity: Activity | null | undefined, cache: Cache, operations: Operations): void {
+  if (!activity) return;
+  const query = operations.document("CommunityActivities");
+  for (const field of cache.inspectFields("Query")) {
+    if (field.fieldName !== "activities") continue;
+    const args = (field.arguments ?? {}) as Variables;
+    if (args.after) continue; // later pages stay as they were read
+    const scope = typeof args.scope === "string" ? args.scope : "";
+    if (!activity.communityCode.startsWith(scope)) continue;
+    cache.updateQuery({ query, variables: args as never }, (data: Data | null) => {
+      const list = data?.activities as { totalCount: number; edges: { node: Activity }[] } | undefined;
+      if (!data || !list || list.edges.some((edge) => edge.node.id === activity.id)) return data;
+      const node = { __typename: "Activity", id: activity.id, title: activity.title, organizerId: activity.organizerId,
+        heldAt: activity.heldAt, participants: activity.participants, volunteerHours: activity.volunteerHours };
+      list.edges = [{ __typename: "ActivityEdge", node } as never, ...list.edges];
+      list.totalCount += 1;
+      return data;
+    });
+  }
+}
 
 /** Puts a task's new state (from TaskUpdated) into every cached inbox list: into the lists of its status, out of the
  * others. Graphcache replaces the task's own fields by itself (it is normalized by id). */
@@ -64,32 +125,45 @@ export function makeCheckClient(token: string, operations: Operations): Client {
   });
 }
 
-/** A client for the signed-in actor's token. */
-export function makeClient(token: string, operations: Operations): Client {
+/** A client for the signed-in actor's token; `actor` (its id) names the cache's database. */
+export function makeClient(token: string, operations: Operations, actor: string): Client {
   const wsUrl = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`;
   const ws = createWsClient({
     url: wsUrl,
     connectionParams: { Authorization: `Bearer ${token}` },
     retryAttempts: Infinity, // a lost connection is retried with graphql-ws's backoff, for as long as the app runs
+    shouldRetry: () => true,
     // The persisted id stands for the document: the empty `query` (graphql-ws checks that one is there) is not sent.
     jsonMessageReplacer: (key, value) => (key === "query" && value === "" ? undefined : value),
   });
+  const keys = Object.fromEntries(EMBEDDED.map((name) => [name, () => null]));
+  const config = {
+    keys: { ...keys, Community: (data: Data) => (data.code as string | undefined) ?? null },
+    updates: {
+      Subscription: {
+        taskUpdated(result: Data, _args: Variables, cache: Cache) {
+          placeTask(result.taskUpdated as Task, cache, operations);
+        },
+        activityRecorded(result: Data, _args: Variables, cache: Cache) {
+          placeActivity(result.activityRecorded as Activity, cache, operations);
+        },
+      },
+      Mutation: {
+        recordActivity(result: Data, _args: Variables, cache: Cache) {
+          placeActivity((result.recordActivity as { activity?: Activity } | null)?.activity, cache, operations);
+        },
+      },
+    },
+  };
+  const storage = storageOf(actor);
   return new Client({
     url: "/graphql",
     fetchOptions: { headers: { Authorization: `Bearer ${token}` }, credentials: "omit" },
     preferGetMethod: false,
     exchanges: [
-      cacheExchange({
-        keys: { TaskConnection: () => null, TaskEdge: () => null, PageInfo: () => null, Receipt: () => null },
-        updates: {
-          Subscription: {
-            taskUpdated(result, _args, cache) {
-              placeTask(result.taskUpdated as Task, cache, operations);
-            },
-          },
-        },
-      }),
+      storage ? offlineExchange({ ...config, storage }) : cacheExchange(config),
       persisted(operations),
+      networkWatch,
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

@@ -28,3 +28,21 @@ export function signIn(token: string): void {
 export function signOut(): void {
   sessionStorage.removeItem(KEY);
 }
+
+/** The actor a token names, read from its claims WITHOUT checking its signature (the server checks it): used only
+ * offline, to open that actor's screens, cache and queue until op:Me can check the token
+ * (frontend-spec/screens.md "Sign-in"). Null when the token is no JWT with sub, role and scope. */
+export function tokenClaims(token: string): { id: string; role: string; scope: string } | null {
+  const part = token.split(".")[1];
+  if (!part) return null;
+  try {
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "="));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as
+      Record<string, unknown>;
+    const { sub, role, scope } = claims;
+    if (typeof sub !== "string" || typeof role !== "string" || typeof scope !== "string") return null;
+    return { id: sub, role, scope };
+  } catch {
+    return null;
+  }
+}

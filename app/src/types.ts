@@ -19,3 +19,8 @@ export type BurdenFigures = BurdenReportQuery["burdenReport"];
 export type CommunityRow = CommunitiesQuery["communities"]["edges"][number]["node"];
 export type DutyItemRow = NonNullable<CurrentDutyListQuery["community"]>["dutyItems"][number];
 export type AgreementRow = CommunityAgreementsQuery["agreements"]["edges"][number]["node"];
+
+// The shell and 记录活动 (H3).
+import type { ActivityRecordedSubscription } from "./generated/graphql";
+/** An activity as op:ActivityRecorded delivers it (op:RecordActivity answers the same fields). */
+export type Activity = ActivityRecordedSubscription["activityRecorded"];

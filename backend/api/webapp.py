@@ -1,8 +1,11 @@
 """The app at /app: the shipped build of `app/` (backend/api/static/app), served with a strict Content-Security-Policy.
 
-Files of the build (its `assets/`) are served as they are; every other path under /app is one of the app's screens
-and answers the app's index.html. Every answer carries the security headers of frontend-spec/sign-in.md: no inline
-script or style, connections only to this host (HTTP and its websocket), no referrer, no framing.
+Files of the build (its `assets/` and `icons/`, the web manifest, the service worker `sw.js`) are served as they
+are; every other path under /app is one of the app's screens and answers the app's index.html. The service worker is
+answered with `Cache-Control: no-cache` (a new version is found at the next start) and `Service-Worker-Allowed: /app`
+(its scope is /app itself, which lies above /app/sw.js's folder). Every answer carries the security headers of
+frontend-spec/sign-in.md: no inline script or style, connections only to this host (HTTP and its websocket), no
+referrer, no framing.
 """
 from __future__ import annotations
 
@@ -57,6 +60,23 @@ class Secured:
         await self.app(scope, receive, secured)
 
 
+# The build's own files at its top (beside index.html), with their types and headers; the rest of /app is screens.
+TOP_FILES: dict[str, tuple[str, dict[str, str]]] = {
+    "sw.js": ("text/javascript; charset=utf-8", {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/app"}),
+    "manifest.webmanifest": ("application/manifest+json", {"Cache-Control": "no-cache"}),
+}
+
+
+async def top_file(request: Request) -> Response:
+    """A file the build writes beside index.html (the service worker, the web manifest)."""
+    name = request.url.path.removeprefix("/app/")
+    media_type, headers = TOP_FILES[name]
+    path = BUILD / name
+    if not path.is_file():
+        return PlainTextResponse("the app is not built: cd app && npm ci && npm run build", status_code=404)
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
 async def index(request: Request) -> Response:
     """The app's page, for /app and every screen's path under it (the app's router reads the path)."""
     page = BUILD / "index.html"
@@ -69,6 +89,8 @@ def routes() -> list[BaseRoute]:
     """/app's routes, to follow any more specific /app route (such as /app/persisted-documents.json)."""
     return [
         Mount("/app/assets", app=Secured(StaticFiles(directory=BUILD / "assets", check_dir=False)), name="app-assets"),
+        Mount("/app/icons", app=Secured(StaticFiles(directory=BUILD / "icons", check_dir=False)), name="app-icons"),
+        *(Route(f"/app/{name}", Secured(request_response(top_file)), methods=["GET", "HEAD"]) for name in TOP_FILES),
         Route("/app", Secured(request_response(index)), methods=["GET", "HEAD"]),
         Route("/app/{path:path}", Secured(request_response(index)), methods=["GET", "HEAD"]),
     ]

@@ -113,12 +113,19 @@ export type AcceptTaskMutationVariables = Exact<{
 
 export type AcceptTaskMutation = { acceptTask: { __typename: 'TaskResult', task: { __typename: 'Task', id: string, status: TaskStatus, version: number, declineReason: string | null }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
+export type ActivityRecordedSubscriptionVariables = Exact<{
+  scope?: string | null | undefined;
+}>;
+
+
+export type ActivityRecordedSubscription = { activityRecorded: { __typename: 'Activity', id: string, communityCode: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number } };
+
 export type BurdenReportQueryVariables = Exact<{
   scope: string;
 }>;
 
 
-export type BurdenReportQuery = { burdenReport: { scope: string, tasksDelegated: number, onDutyList: number, underAgreement: number, refusedOffList: number, declined: number, agreementFundingYuan: string } };
+export type BurdenReportQuery = { burdenReport: { __typename: 'BurdenReport', scope: string, tasksDelegated: number, onDutyList: number, underAgreement: number, refusedOffList: number, declined: number, agreementFundingYuan: string } };
 
 export type CampaignDetailQueryVariables = Exact<{
   id: string | number;
@@ -132,7 +139,7 @@ export type CastEvaluationMutationVariables = Exact<{
 }>;
 
 
-export type CastEvaluationMutation = { castEvaluation: { position: number, entityId: string, version: number } };
+export type CastEvaluationMutation = { castEvaluation: { __typename: 'Receipt', position: number, entityId: string, version: number } };
 
 export type CommitteeInboxQueryVariables = Exact<{
   scope?: string | null | undefined;
@@ -151,7 +158,15 @@ export type CommunitiesQueryVariables = Exact<{
 }>;
 
 
-export type CommunitiesQuery = { communities: { totalCount: number, edges: Array<{ cursor: string, node: { code: string, name: string, kind: CommunityKind, dutyListVersion: number, openTasks: number } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type CommunitiesQuery = { communities: { __typename: 'CommunityConnection', totalCount: number, edges: Array<{ __typename: 'CommunityEdge', cursor: string, node: { __typename: 'Community', code: string, name: string, kind: CommunityKind, dutyListVersion: number, openTasks: number } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+
+export type CommunityActivitiesQueryVariables = Exact<{
+  scope: string;
+  first?: number | null | undefined;
+}>;
+
+
+export type CommunityActivitiesQuery = { activities: { __typename: 'ActivityConnection', totalCount: number, edges: Array<{ __typename: 'ActivityEdge', node: { __typename: 'Activity', id: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
 export type CommunityAgreementsQueryVariables = Exact<{
   scope?: string | null | undefined;
@@ -178,7 +193,7 @@ export type CommunityHomeQueryVariables = Exact<{
 }>;
 
 
-export type CommunityHomeQuery = { community: { code: string, name: string, kind: CommunityKind, dutyListVersion: number, openTasks: number, organizations: number, activitiesHeld: number, dutyItems: Array<{ code: string, title: string, list: DutyListKind }> } | null, activities: { totalCount: number, edges: Array<{ node: { id: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, organizations: { totalCount: number, edges: Array<{ node: { id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, hubId: string | null, registeredAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type CommunityHomeQuery = { community: { __typename: 'Community', code: string, name: string, kind: CommunityKind, dutyListVersion: number, openTasks: number, organizations: number, activitiesHeld: number, dutyItems: Array<{ __typename: 'DutyItem', code: string, title: string, list: DutyListKind }> } | null, activities: { __typename: 'ActivityConnection', totalCount: number, edges: Array<{ __typename: 'ActivityEdge', node: { __typename: 'Activity', id: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, organizations: { __typename: 'OrganizationConnection', totalCount: number, edges: Array<{ __typename: 'OrganizationEdge', node: { __typename: 'Organization', id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, hubId: string | null, registeredAt: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
 export type CompleteTaskMutationVariables = Exact<{
   id: string | number;
@@ -193,7 +208,7 @@ export type CurrentDutyListQueryVariables = Exact<{
 }>;
 
 
-export type CurrentDutyListQuery = { community: { code: string, name: string, dutyListVersion: number, dutyItems: Array<{ code: string, title: string, list: DutyListKind }> } | null };
+export type CurrentDutyListQuery = { community: { __typename: 'Community', code: string, name: string, dutyListVersion: number, dutyItems: Array<{ __typename: 'DutyItem', code: string, title: string, list: DutyListKind }> } | null };
 
 export type DeclineTaskMutationVariables = Exact<{
   id: string | number;
@@ -202,14 +217,14 @@ export type DeclineTaskMutationVariables = Exact<{
 }>;
 
 
-export type DeclineTaskMutation = { declineTask: { task: { id: string, status: TaskStatus, version: number, declineReason: string | null }, receipt: { position: number, entityId: string, version: number } } };
+export type DeclineTaskMutation = { declineTask: { __typename: 'TaskResult', task: { __typename: 'Task', id: string, status: TaskStatus, version: number, declineReason: string | null }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
 export type DelegateTaskMutationVariables = Exact<{
   input: DelegateTaskInput;
 }>;
 
 
-export type DelegateTaskMutation = { delegateTask: { task: { id: string, communityCode: string, title: string, fromDepartment: string, basis: TaskBasis, dutyItemCode: string | null, agreementId: string | null, status: TaskStatus, delegatedAt: string, dueAt: string | null, version: number, dutyListVersion: number }, receipt: { position: number, entityId: string, version: number } } };
+export type DelegateTaskMutation = { delegateTask: { __typename: 'TaskResult', task: { __typename: 'Task', id: string, communityCode: string, title: string, fromDepartment: string, basis: TaskBasis, dutyItemCode: string | null, agreementId: string | null, status: TaskStatus, delegatedAt: string, dueAt: string | null, version: number, dutyListVersion: number }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
 export type EntityAsOfQueryVariables = Exact<{
   entityId: string | number;
@@ -224,14 +239,14 @@ export type EntityHistoryQueryVariables = Exact<{
 }>;
 
 
-export type EntityHistoryQuery = { history: Array<{ position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { id: string, role: Role, scope: string } }> };
+export type EntityHistoryQuery = { history: Array<{ __typename: 'Event', position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { __typename: 'Actor', id: string, role: Role, scope: string } }> };
 
 export type EvaluationResultsQueryVariables = Exact<{
   campaignId: string | number;
 }>;
 
 
-export type EvaluationResultsQuery = { evaluationResults: Array<{ satisfied: number, basicallySatisfied: number, dissatisfied: number, total: number, satisfactionRate: number, target: { id: string, name: string, kind: EvaluationTargetKind } }> };
+export type EvaluationResultsQuery = { evaluationResults: Array<{ __typename: 'TargetResult', satisfied: number, basicallySatisfied: number, dissatisfied: number, total: number, satisfactionRate: number, target: { __typename: 'EvaluationTarget', id: string, name: string, kind: EvaluationTargetKind } }> };
 
 export type EventLogQueryVariables = Exact<{
   after?: number | null | undefined;
@@ -240,7 +255,7 @@ export type EventLogQueryVariables = Exact<{
 }>;
 
 
-export type EventLogQuery = { eventLog: Array<{ position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { id: string, role: Role, scope: string } }> };
+export type EventLogQuery = { eventLog: Array<{ __typename: 'Event', position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { __typename: 'Actor', id: string, role: Role, scope: string } }> };
 
 export type FileOrganizationMutationVariables = Exact<{
   name: string;
@@ -250,7 +265,7 @@ export type FileOrganizationMutationVariables = Exact<{
 }>;
 
 
-export type FileOrganizationMutation = { registerOrganization: { organization: { id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, communityCode: string, hubId: string | null, registeredAt: string }, receipt: { position: number, entityId: string, version: number } } };
+export type FileOrganizationMutation = { registerOrganization: { __typename: 'OrganizationResult', organization: { __typename: 'Organization', id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, communityCode: string, hubId: string | null, registeredAt: string }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
 export type LiveEventsSubscriptionVariables = Exact<{
   after?: number | null | undefined;
@@ -259,7 +274,7 @@ export type LiveEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type LiveEventsSubscription = { events: { position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { id: string, role: Role, scope: string } } };
+export type LiveEventsSubscription = { events: { __typename: 'Event', position: number, entityId: string, entityType: string, version: number, type: string, occurredAt: string, data: unknown, requestId: string | null, clientRequestId: string | null, communityCode: string | null, actor: { __typename: 'Actor', id: string, role: Role, scope: string } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -271,7 +286,14 @@ export type OpenEvaluationCampaignMutationVariables = Exact<{
 }>;
 
 
-export type OpenEvaluationCampaignMutation = { openEvaluationCampaign: { campaign: { id: string, communityCode: string, title: string, closesAt: string, targets: Array<{ id: string, name: string, kind: EvaluationTargetKind }> }, receipt: { position: number, entityId: string, version: number } } };
+export type OpenEvaluationCampaignMutation = { openEvaluationCampaign: { __typename: 'CampaignResult', campaign: { __typename: 'EvaluationCampaign', id: string, communityCode: string, title: string, closesAt: string, targets: Array<{ __typename: 'EvaluationTarget', id: string, name: string, kind: EvaluationTargetKind }> }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
+
+export type OrganizationRegisteredSubscriptionVariables = Exact<{
+  scope?: string | null | undefined;
+}>;
+
+
+export type OrganizationRegisteredSubscription = { organizationRegistered: { __typename: 'Organization', id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, communityCode: string, hubId: string | null, registeredAt: string } };
 
 export type RecordActivityMutationVariables = Exact<{
   input: RecordActivityInput;
@@ -285,7 +307,7 @@ export type SignServiceAgreementMutationVariables = Exact<{
 }>;
 
 
-export type SignServiceAgreementMutation = { signServiceAgreement: { agreement: { id: string, communityCode: string, department: string, scope: string, fundingYuan: string, validUntil: string }, receipt: { position: number, entityId: string, version: number } } };
+export type SignServiceAgreementMutation = { signServiceAgreement: { __typename: 'AgreementResult', agreement: { __typename: 'ServiceAgreement', id: string, communityCode: string, department: string, scope: string, fundingYuan: string, validUntil: string }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
 export type TaskDetailQueryVariables = Exact<{
   id: string | number;
@@ -305,11 +327,13 @@ export type TaskUpdatedSubscription = { taskUpdated: { __typename: 'Task', id: s
 /** Every persisted operation by name: its result and its variables. */
 export interface OperationTypes {
   AcceptTask: { kind: "mutation"; result: AcceptTaskMutation; variables: AcceptTaskMutationVariables };
+  ActivityRecorded: { kind: "subscription"; result: ActivityRecordedSubscription; variables: ActivityRecordedSubscriptionVariables };
   BurdenReport: { kind: "query"; result: BurdenReportQuery; variables: BurdenReportQueryVariables };
   CampaignDetail: { kind: "query"; result: CampaignDetailQuery; variables: CampaignDetailQueryVariables };
   CastEvaluation: { kind: "mutation"; result: CastEvaluationMutation; variables: CastEvaluationMutationVariables };
   CommitteeInbox: { kind: "query"; result: CommitteeInboxQuery; variables: CommitteeInboxQueryVariables };
   Communities: { kind: "query"; result: CommunitiesQuery; variables: CommunitiesQueryVariables };
+  CommunityActivities: { kind: "query"; result: CommunityActivitiesQuery; variables: CommunityActivitiesQueryVariables };
   CommunityAgreements: { kind: "query"; result: CommunityAgreementsQuery; variables: CommunityAgreementsQueryVariables };
   CommunityCampaigns: { kind: "query"; result: CommunityCampaignsQuery; variables: CommunityCampaignsQueryVariables };
   CommunityHome: { kind: "query"; result: CommunityHomeQuery; variables: CommunityHomeQueryVariables };
@@ -325,6 +349,7 @@ export interface OperationTypes {
   LiveEvents: { kind: "subscription"; result: LiveEventsSubscription; variables: LiveEventsSubscriptionVariables };
   Me: { kind: "query"; result: MeQuery; variables: MeQueryVariables };
   OpenEvaluationCampaign: { kind: "mutation"; result: OpenEvaluationCampaignMutation; variables: OpenEvaluationCampaignMutationVariables };
+  OrganizationRegistered: { kind: "subscription"; result: OrganizationRegisteredSubscription; variables: OrganizationRegisteredSubscriptionVariables };
   RecordActivity: { kind: "mutation"; result: RecordActivityMutation; variables: RecordActivityMutationVariables };
   SignServiceAgreement: { kind: "mutation"; result: SignServiceAgreementMutation; variables: SignServiceAgreementMutationVariables };
   TaskDetail: { kind: "query"; result: TaskDetailQuery; variables: TaskDetailQueryVariables };
