@@ -100,6 +100,18 @@ async def test_the_log_by_type_shows_what_event_log_returns_and_pages_by_positio
     assert shown[:len(api)] == [(e["position"], e["type"]) for e in api] and all(t == "TaskDelegated" for _, t in shown)
     await fine(page)
 
+    # 实时跟踪: events of the chosen types arrive after the last one shown (op:LiveEvents), others do not.
+    await page.get_by_label("实时跟踪").check()
+    await expect(page.get_by_text("正在实时跟踪新事件")).to_be_visible()
+    await asyncio.sleep(0.5)  # the subscription's start (graphql-ws) before the new events
+    third = (await ops.delegate(gql, c))["task"]
+    await gql.call(ops.ACCEPT, {"id": third["id"], "v": 1}, c.committee)
+    fourth = (await ops.delegate(gql, c))["task"]  # after the acceptance in the log
+    for task in (third, fourth):
+        await expect(page.locator('li.event[data-type="TaskDelegated"]', has_text=task["id"])).to_have_count(1)
+    assert await page.locator('li.event[data-type="TaskAccepted"]').count() == 0
+    await page.get_by_label("实时跟踪").uncheck()
+
     # Another type: only those.
     await page.get_by_label("派发事项").uncheck()
     await page.get_by_label("社区登记").check()
