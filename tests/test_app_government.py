@@ -239,3 +239,27 @@ async def test_every_government_screen_fits_360_px_and_has_no_serious_axe_violat
             await page.close()
     finally:
         await context.close()
+
+
+async def test_elder_mode_enlarges_the_delegate_form_and_it_still_fits_360_px(
+        server: Server, gql: Client, browser: Browser) -> None:  # noqa: F811
+    """长辈版 (the phone's preference, localStorage gongzhi.elder): the delegate form's type is larger than in the
+    ordinary mode, and still nothing scrolls sideways at 360 px, no target under 44 px, no serious axe violation."""
+    c = await ops.community(gql)
+    await readable(gql, c)
+    sizes = []
+    for elder in (False, True):
+        context = await browser.new_context(**NARROW_PHONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        if elder:
+            await context.add_init_script("localStorage.setItem('gongzhi.elder', '1')")
+        try:
+            page = await sign_in(context, server, c.office, f"/app/delegate?community={c.code}")
+            await expect(page.get_by_text("当前职责清单：第 1 版")).to_be_visible()
+            sizes.append(await page.eval_on_selector(
+                "label[for=delegate-title]", "e => parseFloat(getComputedStyle(e).fontSize)"))
+            await fine(page)
+        finally:
+            await context.close()
+    assert sizes[1] > sizes[0], sizes
+
