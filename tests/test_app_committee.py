@@ -80,6 +80,35 @@ async def test_p2_committee_declines_a_task_with_a_reason_kept_on_the_record(ser
     assert len(keys) == 1
 
 
+
+async def test_p2_a_decline_made_offline_shows_its_intended_status_queued_then_reaches_the_log_once(
+        server: Server, gql: Client, browser: Browser) -> None:
+    """P2 offline: declining without network queues the command (outbox): the task shows 已退回 with 待发送 and the
+    reason, its buttons are gone; back online it is sent once: exactly one TaskDeclined, and the task shows 已退回
+    from the server's answer."""
+    c = await ops.community(gql)
+    task = (await ops.delegate(gql, c))["task"]
+    context = await phone(browser)
+    page = await open_as(context, server, f"/app/task/{task['id']}", c.committee)
+    await expect(page.locator(".status")).to_have_text("待接收")
+    await context.set_offline(True)
+    await page.get_by_role("button", name="退回", exact=True).tap()
+    await page.get_by_label("退回理由").fill("人手不足，请改派")
+    await page.get_by_role("button", name="确认退回").tap()
+    await expect(page.locator(".status")).to_have_text("已退回")
+    await expect(page.locator("[data-queued]")).to_have_text("待发送")
+    await expect(page.locator(".reason")).to_have_text("退回理由：人手不足，请改派")
+    await expect(page.get_by_role("button", name="接收")).to_have_count(0)
+    await screen_is_usable(page)
+    assert [e for e in await history(gql, c, task["id"]) if e["type"] == "TaskDeclined"] == []
+
+    await context.set_offline(False)
+    await expect(page.locator("[data-queued]")).to_have_count(0)
+    await expect(page.locator(".status")).to_have_text("已退回")
+    await context.close()
+    declined = [e for e in await history(gql, c, task["id"]) if e["type"] == "TaskDeclined"]
+    assert len(declined) == 1 and declined[0]["data"]["reason"] == "人手不足，请改派", declined
+
 async def test_p28_committee_files_an_organization_under_a_hub(server: Server, gql: Client, browser: Browser) -> None:
     """P28: 社会组织备案 from the community home: name, category, a hub picked from the community's organizations;
     the app says it is filed (已备案); one OrganizationRegistered with status FILED and that hub is in the log, and

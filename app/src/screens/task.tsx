@@ -8,8 +8,9 @@ import { useCommand } from "../commands";
 import { errorMessage } from "../errors";
 import { time } from "../format";
 import { t } from "../messages";
+import { useOutbox } from "../offline/outbox";
 import { useSession } from "../state";
-import type { Task } from "../types";
+import type { Task, TaskStatus } from "../types";
 import { refusalMessage, refusedField } from "./fields";
 import "./task.css";
 
@@ -25,14 +26,22 @@ export function TaskScreen({ id }: { id: string }) {
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | null>(null);
+  // A command queued offline: the status it will make, shown with msg:state.queued while the task is still as it was.
+  const [intended, setIntended] = useState<{ key: string; from: TaskStatus; to: TaskStatus; reason?: string } | null>(null);
   const task = data?.task;
+  // Its outbox record: while queued or sending the task shows the intended status; once sent the cache has the
+  // answer; failed: the refusal in words (the pending screen keeps it until dismissed).
+  const record = useOutbox().find((r) => r.key === intended?.key);
+  const failed = record?.state === "failed" ? record : null;
+  const waiting = task && intended && record && !failed && task.status === intended.from ? intended : null;
 
   type Send = (variables: { id: string; expectedVersion: number }, params: Record<string, string>) =>
-    Promise<{ state: string; code?: string | null }>;
+    Promise<{ state: string; code?: string | null; key: string }>;
 
-  async function run(command: Send, current: Task) {
+  async function run(command: Send, current: Task, to: TaskStatus) {
     const outcome = await command({ id: current.id, expectedVersion: current.version },
       { status: t(`taskStatus.${current.status}`) });
+    if (outcome.state === "queued") setIntended({ key: outcome.key, from: current.status, to });
     if (outcome.state === "refused" && (outcome.code === "VERSION_CONFLICT" || outcome.code === "INVALID_STATE")) {
       reread({ requestPolicy: "network-only" });
     }
@@ -55,14 +64,14 @@ export function TaskScreen({ id }: { id: string }) {
       }
     } else {
       setAsking(false);
-      if (outcome.state === "done") setReason("");
+      setReason("");
+      if (outcome.state === "queued") setIntended({ key: outcome.key, from: current.status, to: "DECLINED", reason: text });
     }
   }
 
   const last = [accepting, completing, declining].find((s) => s.state === "refused");
   const lastMessage = last?.state === "refused" && !(last === declining && reasonError) ? refusalMessage(last) : null;
-  const queued = [accepting, completing, declining].some((s) => s.state === "queued");
-  const busy = [accepting, completing, declining].some((s) => s.state === "sending") || queued;
+  const busy = [accepting, completing, declining].some((s) => s.state === "sending") || waiting !== null;
   return (
     <main class="screen">
       <button type="button" class="link back" onClick={() => route("/app")}>{t("common.back")}</button>
@@ -79,10 +88,14 @@ export function TaskScreen({ id }: { id: string }) {
             : t("task.basisAgreement", { id: task.agreementId ?? "" })}</p>
           <p>{t("task.delegatedAt", { time: time(task.delegatedAt) })}</p>
           {task.dueAt ? <p>{t("task.due", { time: time(task.dueAt) })}</p> : null}
-          <p class="status" data-status={task.status}>{t(`taskStatus.${task.status}`)}</p>
-          {queued ? <p class="note queued">{t("state.queued")}</p> : null}
+          <p class="status" data-status={waiting ? waiting.to : task.status}>
+            {t(`taskStatus.${waiting ? waiting.to : task.status}`)}
+          </p>
+          {waiting ? <p class="note queued" data-queued="true">{t("state.queued")}</p> : null}
+          {waiting?.reason ? <p class="reason">{t("task.declineReason", { reason: waiting.reason })}</p> : null}
           {task.declineReason ? <p class="reason">{t("task.declineReason", { reason: task.declineReason })}</p> : null}
           {lastMessage ? <p role="alert" class="error">{lastMessage}</p> : null}
+          {failed ? <p role="alert" class="error">{t("task.failed", { message: failed.message ?? "" })}</p> : null}
           {task.status === "DELEGATED" && asking ? (
             <form class="decline" noValidate onSubmit={(event) => { event.preventDefault(); void sendDecline(task); }}>
               <label for="decline-reason">{t("task.declineReasonLabel")}</label>
@@ -101,16 +114,16 @@ export function TaskScreen({ id }: { id: string }) {
             </form>
           ) : null}
           <div class="actions">
-            {task.status === "DELEGATED" && !asking ? (
+            {task.status === "DELEGATED" && !asking && !waiting ? (
               <>
-                <button type="button" class="primary" disabled={busy} onClick={() => run(accept, task)}>
+                <button type="button" class="primary" disabled={busy} onClick={() => run(accept, task, "ACCEPTED")}>
                   {t("task.accept")}
                 </button>
                 <button type="button" disabled={busy} onClick={() => setAsking(true)}>{t("task.decline")}</button>
               </>
             ) : null}
-            {task.status === "ACCEPTED" ? (
-              <button type="button" class="primary" disabled={busy} onClick={() => run(complete, task)}>
+            {task.status === "ACCEPTED" && !waiting ? (
+              <button type="button" class="primary" disabled={busy} onClick={() => run(complete, task, "COMPLETED")}>
                 {t("task.complete")}
               </button>
             ) : null}
