@@ -81,6 +81,12 @@ SCREENS: list[Screen] = [
            action='li[data-campaign]:last-child a[href$="/results"]', then_wait_for="li[data-result]"),
     Screen("party_committee-home", "/app", Role.PARTY_COMMITTEE, "[data-duty-lists] li"),
     Screen("social_organization-home", "/app", Role.SOCIAL_ORGANIZATION, "[data-duty-lists] li"),
+    # The shell (H3): 记录活动 with the community's recent activities; every role's 待发送 and 设置 (长辈版).
+    Screen("committee-activities", "/app/activities", Role.COMMITTEE, "li.activity-row"),
+    Screen("committee-activities-elder", "/app/activities", Role.COMMITTEE, "li.activity-row", elder=True),
+    Screen("committee-pending", "/app/pending", Role.COMMITTEE, "main.pending p.empty"),
+    Screen("committee-settings", "/app/settings", Role.COMMITTEE, "button[role=switch]"),
+    Screen("committee-settings-elder", "/app/settings", Role.COMMITTEE, "button[role=switch]", elder=True),
 ]
 
 
