@@ -135,3 +135,31 @@ async def test_p26_resident_finds_the_open_campaigns_of_the_community(server: Se
         await expect(page.get_by_role("alert")).to_have_text("没有找到这次评议")
         await screen_is_usable(page)
     await context.close()
+
+
+async def test_p26_targets_of_two_campaigns_with_the_same_id_keep_their_own_names(server: Server, gql: Client,
+                                                                                    browser: Browser) -> None:
+    """P26: a target id is the campaign's own (two campaigns may both name a target "office", for different
+    offices): the campaigns list, each campaign and its results show each campaign's own names (the app's cache must
+    not merge the two targets into one)."""
+    c = await ops.community(gql)
+    names = {}
+    for title, name in (("上半年评议", "街道办事处"), ("下半年评议", "城管执法中队")):
+        opened = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
+            "communityCode": c.code, "title": title, "closesAt": ops.iso(timedelta(days=3)),
+            "targets": [{"id": "office", "name": name, "kind": "GOVERNMENT_DEPARTMENT"}]}},
+            c.committee))["openEvaluationCampaign"]["campaign"]
+        names[opened["id"]] = name
+    context = await phone(browser)
+    page = await open_as(context, server, "/app/campaigns", c.resident("resident-same-id"))
+    for campaign_id, name in names.items():
+        await expect(page.locator(f'li[data-campaign="{campaign_id}"]')).to_contain_text(name)
+    for campaign_id, name in [*names.items(), *names.items()]:  # each twice: from the network, then the cache
+        await page.locator(f'li[data-campaign="{campaign_id}"]').get_by_role("link", name="打开评议").tap()
+        await expect(page.locator('[data-target="office"] h3')).to_have_text(name)
+        await page.get_by_role("link", name="评议结果").tap()
+        await expect(page.locator('[data-result="office"] h3')).to_have_text(name)
+        await page.locator(".bottom").get_by_role("link", name="评议").tap()
+        for other, other_name in names.items():
+            await expect(page.locator(f'li[data-campaign="{other}"]')).to_contain_text(other_name)
+    await context.close()
