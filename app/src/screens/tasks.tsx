@@ -10,13 +10,17 @@ import type { TaskStatus } from "../types";
 import "./tasks.css";
 
 const TABS: TaskStatus[] = ["DELEGATED", "ACCEPTED", "DECLINED", "COMPLETED"];
+/** 加载更多 asks for a larger first page (so live deliveries keep landing in it), up to the server's page limit. */
+const PAGE = 50;
+const MOST = 200;
 
 export function TasksScreen() {
   const { me, operations } = useSession();
   const [status, setStatus] = useState<TaskStatus>("DELEGATED");
+  const [first, setFirst] = useState(PAGE);
   const [live] = useSubscription({ query: operations.document("TaskUpdated"), variables: { scope: me.scope } });
   const [{ data, error, fetching }, reread] = useQuery({
-    query: operations.document("CommitteeInbox"), variables: { scope: me.scope, status },
+    query: operations.document("CommitteeInbox"), variables: { scope: me.scope, status, first },
     requestPolicy: "cache-and-network",
   });
   const tasks = data?.tasks.edges.map((edge) => edge.node) ?? [];
@@ -26,7 +30,7 @@ export function TasksScreen() {
       <div class="tabs" role="group" aria-label={t("tasks.title")}>
         {TABS.map((tab) => (
           <button type="button" key={tab} class={tab === status ? "tab on" : "tab"} aria-pressed={tab === status}
-            onClick={() => setStatus(tab)}>
+            onClick={() => { setStatus(tab); setFirst(PAGE); }}>
             {t(`taskStatus.${tab}`)}
           </button>
         ))}
@@ -54,6 +58,9 @@ export function TasksScreen() {
           </li>
         ))}
       </ul>
+      {data?.tasks.pageInfo.hasNextPage && first < MOST ? (
+        <button type="button" onClick={() => setFirst(Math.min(MOST, first + PAGE))}>{t("common.loadMore")}</button>
+      ) : null}
     </main>
   );
 }
