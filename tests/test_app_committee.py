@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests import ops
@@ -244,11 +245,13 @@ NAV = {
 }
 
 
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
 async def test_every_screen_of_the_community_roles_is_accessible_and_fits_360_px(server: Server, gql: Client,
-                                                                                 browser: Browser) -> None:
+                                                                                 browser: Browser, elder: bool) -> None:
     """WCAG 2.1 AA and the touch budget on each bottom-navigation screen of COMMITTEE, RESIDENT, PARTY_COMMITTEE and
-    SOCIAL_ORGANIZATION (with data: a task, an activity, an organization, a campaign): the navigation is screens.md's,
-    in its order; no serious/critical axe violation, no target under 44 px, nothing scrolls sideways at 360 px."""
+    SOCIAL_ORGANIZATION (with data: a task, an activity, an organization, a campaign), in standard and in elder mode
+    (长辈版: larger type must not clip or overflow): the navigation is screens.md's, in its order; no serious/critical
+    axe violation, no target under 44 px, nothing scrolls sideways at 360 px."""
     from backend.domain.access import Role
     from tests.harness import token
     c = await ops.community(gql)
@@ -260,10 +263,14 @@ async def test_every_screen_of_the_community_roles_is_accessible_and_fits_360_px
               "PARTY_COMMITTEE": token(Role.PARTY_COMMITTEE, c.code, "party-nav"),
               "SOCIAL_ORGANIZATION": token(Role.SOCIAL_ORGANIZATION, c.code, "org-nav")}
     context = await phone(browser)
+    if elder:  # before the app's scripts run, as the settings switch leaves it
+        await context.add_init_script("localStorage.setItem('gongzhi.elder', '1')")
     for role, labels in NAV.items():
         page = await open_as(context, server, "/app", tokens[role])
         nav = page.get_by_role("navigation", name="主导航")
         await expect(nav.get_by_role("link")).to_have_text(labels)
+        if elder:
+            await expect(page.locator("html")).to_have_attribute("data-elder", "")
         for label in labels:
             await nav.get_by_role("link", name=label, exact=True).tap()
             await expect(page.locator("main h2")).to_have_count(1)
