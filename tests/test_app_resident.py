@@ -5,14 +5,17 @@ explained as a duplicate in words and leaves one ballot in the log); the results
 screen visited: no serious or critical axe-core violation, no target under 44 px, nothing scrolls sideways at 360 px."""
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from playwright.async_api import Browser, expect
 
 from tests import ops
 from tests.browser import browser
-from tests.harness import Client, Server
+from backend.domain.access import Role
+from tests.harness import Client, Server, token
 from tests.test_app_committee import open_as, phone, screen_is_usable
 
 __all__ = ["browser"]  # the fixture, imported for pytest
@@ -162,4 +165,48 @@ async def test_p26_targets_of_two_campaigns_with_the_same_id_keep_their_own_name
         await page.locator(".bottom").get_by_role("link", name="评议").tap()
         for other, other_name in names.items():
             await expect(page.locator(f'li[data-campaign="{other}"]')).to_contain_text(other_name)
+    await context.close()
+
+
+async def test_p26_a_ballot_cast_after_the_campaign_closed_is_refused_and_the_results_open(server: Server, gql: Client,
+                                                                                         browser: Browser) -> None:
+    """P26: a resident who opened the campaign while it was open and submits after its closing time gets
+    CAMPAIGN_CLOSED: the app opens the results (no ballot in the log); reopening the link says it is closed."""
+    c = await ops.community(gql)
+    opened = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
+        "communityCode": c.code, "title": "短期评议", "closesAt": ops.iso(timedelta(seconds=4)),
+        "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}]}},
+        c.committee))["openEvaluationCampaign"]
+    campaign, after = opened["campaign"], opened["receipt"]["position"]
+    context = await phone(browser)
+    page = await open_as(context, server, f"/app/campaign/{campaign['id']}", c.resident("resident-late"))
+    office = page.locator('[data-target="office"]')
+    await office.get_by_role("radio", name="基本满意").check()
+    await asyncio.sleep(max(0.0, (datetime.fromisoformat(campaign["closesAt"]) - datetime.now(timezone.utc))
+                            .total_seconds()) + 0.5)
+    await office.get_by_role("button", name="提交评价").tap()
+    await expect(page.get_by_role("heading", name="评议结果")).to_be_visible()
+    await expect(page.locator('[data-result="office"]')).to_contain_text("（共 0 票）")
+    await page.goto(server.url.removesuffix("/graphql") + f"/app/campaign/{campaign['id']}")
+    await expect(page.get_by_role("alert")).to_have_text("这次评议已经截止，不能再评价，可以查看评议结果")
+    await expect(page.get_by_role("button", name="提交评价")).to_have_count(0)
+    await screen_is_usable(page)
+    await context.close()
+    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000, "types": ["EvaluationCast"]},
+                          c.auditor))["eventLog"]
+    assert [e for e in log if e["data"].get("campaignId") == campaign["id"]] == []
+
+
+async def test_p3_a_resident_with_a_broader_scope_picks_the_community_first(server: Server, gql: Client,
+                                                                            browser: Browser) -> None:
+    """P3: a resident whose token covers a street (not one community) first picks a community (op:Communities),
+    then sees its home with the published duty lists."""
+    c = await ops.community(gql)
+    context = await phone(browser)
+    page = await open_as(context, server, "/app", token(Role.RESIDENT, c.street, "resident-street"))
+    await expect(page.get_by_role("heading", name="请选择社区")).to_be_visible()
+    await screen_is_usable(page)
+    await page.get_by_role("button", name=re.compile(c.code)).tap()
+    await expect(page.get_by_role("heading", name="社区工作事项清单（第 1 版）")).to_be_visible()
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("SG-01 居民会议")
     await context.close()
