@@ -15,7 +15,7 @@ import { clearCache, commandContext, makeCheckClient, makeClient } from "./clien
 import { errorCode, errorMessage } from "./errors";
 import { t } from "./messages";
 import { age, followActor, useNetwork } from "./offline/network";
-import { attach, useOutbox } from "./offline/outbox";
+import { attach, outboxAvailable, useOutbox } from "./offline/outbox";
 import { loadOperations, type OperationName, type Operations } from "./operations";
 import { sessionToken, signIn, signOut, tokenClaims } from "./session";
 import { ROLE_SCREENS } from "./roles";
@@ -74,7 +74,9 @@ function Signed({ token, operations, onSignOut }: { token: string; operations: O
   const [check, setCheck] = useState<Check>({ verified: false });
   useEffect(() => {
     let live = true;
+    let again: ReturnType<typeof setTimeout> | undefined;
     const ask = () => {
+      clearTimeout(again);
       makeCheckClient(token, operations).query(operations.document("Me"), {}).toPromise().then(({ data, error }) => {
         if (!live) return;
         if (data?.me) {
@@ -83,6 +85,11 @@ function Signed({ token, operations, onSignOut }: { token: string; operations: O
           // No network: the token's claims choose the screens until op:Me can check them.
           const claims = tokenClaims(token);
           setCheck(claims ? { me: claims as Me, verified: false, error } : { verified: false, error });
+          again = setTimeout(ask, 30_000); // and at the `online` event
+        } else if (error && errorCode(error) !== "UNAUTHENTICATED") {
+          // The server's own trouble (UNAVAILABLE, INTERNAL): keep the screens the claims opened, ask again later.
+          setCheck((previous) => (previous.me ? previous : { verified: false, error }));
+          again = setTimeout(ask, 30_000);
         } else {
           setCheck({ verified: false, error });
         }
@@ -92,6 +99,7 @@ function Signed({ token, operations, onSignOut }: { token: string; operations: O
     window.addEventListener("online", ask);
     return () => {
       live = false;
+      clearTimeout(again);
       window.removeEventListener("online", ask);
     };
   }, [token, operations]);
@@ -189,7 +197,8 @@ function StatusBars({ verified, actor }: { verified: boolean; actor: string }) {
       ) : network.refreshFailed && ageText ? (
         <p class="status-bar stale" data-state="stale">{t("state.stale", { age: ageText })}</p>
       ) : null}
-      {!verified && !offline ? <p class="status-bar offline">{t("error.network")}</p> : null}
+      {offline && !offlineCapable() ? <p class="status-bar offline" data-state="no-offline">{t("state.noOffline")}</p> : null}
+      {!verified && !offline ? <p class="status-bar offline">{t("state.unchecked")}</p> : null}
       {waiting > 0 ? (
         <a class="status-bar queued" href="/app/pending" data-state="queued">
           {t("state.queuedCount", { count: waiting })}
@@ -203,6 +212,12 @@ function StatusBars({ verified, actor }: { verified: boolean; actor: string }) {
       <QueuedForOthers actor={actor} />
     </div>
   );
+}
+
+/** Whether this browser keeps the app and its commands offline (a service worker and IndexedDB; some in-app
+ * browsers, and pages not served over HTTPS or from localhost, have neither). */
+export function offlineCapable(): boolean {
+  return outboxAvailable && "serviceWorker" in navigator;
 }
 
 /** Changes on this phone made by another actor: they wait until that actor signs in (offline.md, point 5). */

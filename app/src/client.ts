@@ -18,9 +18,10 @@ import { networkWatch } from "./offline/network";
 import type { Operations } from "./operations";
 import type { Activity, Task } from "./types";
 
-/** The types without an id of their own: embedded in their parent in the cache (Graphcache's `keys`). */
+/** The types without an id of their own, or whose id is unique only within their parent (a campaign's target:
+ * two campaigns may both name a target "office", P26): embedded in their parent in the cache (Graphcache's `keys`). */
 const EMBEDDED = ["ActivityConnection", "ActivityEdge", "ActivityResult", "AgreementResult", "BurdenReport",
-  "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem",
+  "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem", "EvaluationTarget",
   "EvaluationCampaignConnection", "EvaluationCampaignEdge", "Event", "OrganizationConnection", "OrganizationEdge",
   "OrganizationResult", "PageInfo", "Receipt", "ServiceAgreementConnection", "ServiceAgreementEdge", "TargetResult",
   "TaskConnection", "TaskEdge", "TaskResult"];

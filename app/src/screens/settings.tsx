@@ -67,6 +67,9 @@ export function SettingsScreen() {
     <main class="screen settings">
       <h2>{t("settings.title")}</h2>
       <ElderSwitch />
+      {!("serviceWorker" in navigator && typeof indexedDB !== "undefined") ? (
+        <p class="note" data-state="no-offline">{t("state.noOffline")}</p>
+      ) : null}
       <section class="signed-in" aria-labelledby="signed-in">
         <h3 id="signed-in">{t("settings.signedInAs")}</h3>
         <p class="wrap">{t("signIn.signedInAs", { role: t(`role.${me.role}`), actor: me.id })}</p>
