@@ -5,6 +5,8 @@ visited: no serious or critical axe-core violation (WCAG 2.1 AA), no target unde
 at 360 px. What the app did is checked in the log (one event per command)."""
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from typing import Any
 
@@ -25,10 +27,33 @@ async def phone(browser: Browser) -> BrowserContext:
 
 
 async def open_as(context: BrowserContext, server: Server, path: str, token: str) -> Page:
-    """Opens `path` of the app signed in by a link's token (the fragment), as `./start`'s links do."""
+    """Opens `path` of the app signed in by a link's token (the fragment), as `./start`'s links do. The page counts
+    the graphql-ws `subscribe` frames it sends (`subscribed(page, n)` waits for them)."""
     page = await context.new_page()
+    frames: list[dict[str, Any]] = []
+    setattr(page, "subscribe_frames", frames)
+
+    def socket(ws: Any) -> None:
+        def sent(payload: str | bytes) -> None:
+            frame = json.loads(payload)
+            if frame.get("type") == "subscribe":
+                frames.append(frame)
+        ws.on("framesent", sent)
+    page.on("websocket", socket)
     await page.goto(f"{server.url.removesuffix('/graphql')}{path}#token={token}")
     return page
+
+
+async def subscribed(page: Page, count: int) -> None:
+    """Waits (10 s at most) until the page has sent `count` subscriptions, then a moment for the server to start
+    them (a live read model delivers from when its subscription starts)."""
+    frames = getattr(page, "subscribe_frames")
+    for _ in range(100):
+        if len(frames) >= count:
+            await asyncio.sleep(0.2)
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{len(frames)} subscriptions sent, {count} expected")
 
 
 async def screen_is_usable(page: Page) -> None:
@@ -214,7 +239,7 @@ async def test_p3_committee_community_home_shows_the_duty_list_and_an_activity_l
 
     # Wait until the subscriptions are on (the live note says so), then record an activity from another client.
     await expect(page.get_by_text("新的活动和社会组织会自动出现")).to_be_visible()
-    await page.wait_for_timeout(500)  # the graphql-ws subscribe frame is sent right after the note renders
+    await subscribed(page, 2)  # ActivityRecorded and OrganizationRegistered
     activity = (await gql.call(ops.RECORD_ACTIVITY, {"input": {
         "communityCode": c.code, "title": "重阳节敬老活动", "heldAt": ops.iso(), "participants": 42,
         "volunteerHours": [{"volunteerId": "v-1", "hours": 3}]}}, c.committee))["recordActivity"]["activity"]

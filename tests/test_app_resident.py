@@ -16,7 +16,7 @@ from tests import ops
 from tests.browser import browser
 from backend.domain.access import Role
 from tests.harness import Client, Server, token
-from tests.test_app_committee import open_as, phone, screen_is_usable
+from tests.test_app_committee import open_as, phone, screen_is_usable, subscribed
 
 __all__ = ["browser"]  # the fixture, imported for pytest
 
@@ -38,7 +38,7 @@ async def test_p3_resident_home_shows_the_published_duty_lists_with_their_versio
     await screen_is_usable(page)
 
     await expect(page.get_by_text("新的活动和社会组织会自动出现")).to_be_visible()
-    await page.wait_for_timeout(500)  # the graphql-ws subscribe frame follows the render
+    await subscribed(page, 2)  # ActivityRecorded and OrganizationRegistered
     org = (await gql.call(ops.REGISTER_ORG, {"input": {"name": "邻里互助会", "category": "COMMUNITY_SERVICE",
                                                       "communityCode": c.code, "status": "FILED"}},
                           c.committee))["registerOrganization"]["organization"]
