@@ -52,6 +52,19 @@ async def test_p3_resident_home_shows_the_published_duty_lists_with_their_versio
     await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("SG-02 邻里纠纷调解")
     await expect(page.locator('[data-list="ASSIST_GOVERNMENT"]')).to_have_count(0)
     await screen_is_usable(page)
+
+    # 长辈版 from the home's own switch: larger type, the item codes give way to the words; still usable.
+    size = "parseFloat(getComputedStyle(document.querySelector('.duty-list li')).fontSize)"
+    standard = await page.evaluate(size)
+    switch = page.get_by_role("switch", name="长辈版")
+    await expect(switch).to_have_attribute("aria-checked", "false")
+    await switch.tap()
+    await expect(page.locator("html")).to_have_attribute("data-elder", "")
+    await expect(switch).to_have_attribute("aria-checked", "true")
+    assert await page.evaluate(size) >= standard * 1.2
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"] .code').first).to_be_hidden()
+    await expect(page.locator('[data-list="SELF_GOVERNANCE"]')).to_contain_text("邻里纠纷调解")
+    await screen_is_usable(page)
     await context.close()
 
 

@@ -29,7 +29,9 @@ export function Campaigns() {
     query: operations.document("CommunityCampaigns"), variables: { scope: code ?? me.scope },
     requestPolicy: "cache-and-network",
   });
-  const campaigns = data?.evaluationCampaigns.edges.map((edge) => edge.node) ?? [];
+  // Open ones first (those a resident can still evaluate), each group newest first as the server lists them.
+  const campaigns = (data?.evaluationCampaigns.edges.map((edge) => edge.node) ?? [])
+    .sort((a, b) => Number(b.open) - Number(a.open));
   return (
     <main class="screen">
       <h2>{t("campaign.listTitle")}</h2>

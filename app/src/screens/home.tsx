@@ -11,6 +11,7 @@ import type { ResultOf } from "../operations";
 import { useSession } from "../state";
 import { ownCommunity } from "./fields";
 import { filedIn } from "./recent";
+import { ElderSwitch } from "./settings";
 import "./parts.css";
 import "./home.css";
 
@@ -108,6 +109,7 @@ function HomeOf({ code, actions }: { code: string; actions: HomeAction[] }) {
   return (
     <main class="screen home">
       <h2>{t("home.title")}</h2>
+      <ElderSwitch />
       {fetching && !data ? <p aria-busy="true">{t("common.loading")}</p> : null}
       {error ? (
         <div role="alert" class="error">
