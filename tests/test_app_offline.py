@@ -323,3 +323,67 @@ async def test_pending_settings_and_activity_screens_pass_axe_and_fit_360_px_in_
             assert await small_targets(page) == [], (path, elder)
             assert await no_horizontal_scroll(page), (path, elder)
     await context.close()
+
+
+async def cached_records(page: Page, actor: str) -> int:
+    """How many records the actor's Graphcache database holds (IndexedDB "gongzhi-cache-<actor>")."""
+    return await page.evaluate("""name => new Promise((done, fail) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => fail(open.error);
+        open.onupgradeneeded = () => open.transaction.abort();
+        open.onsuccess = () => {
+            if (!open.result.objectStoreNames.contains("entries")) { open.result.close(); return done(0); }
+            const request = open.result.transaction("entries").objectStore("entries").getAll();
+            request.onsuccess = () => {
+                open.result.close();
+                done(request.result.reduce((n, day) => n + Object.keys(day || {}).length, 0));
+            };
+        };
+    })""", f"gongzhi-cache-{actor}")
+
+
+async def test_another_actors_queued_command_waits_for_that_actor_and_sign_out_drops_the_cache_P22(
+        server: Server, gql: Client, browser: Browser) -> None:
+    """Two actors on one phone: A records an activity offline and signs out (A's cached data is dropped, the queued
+    change stays, shown as A's on the sign-in screen); B signs in online: A's change is not sent with B's token and
+    B's cache is B's own; when A signs in again it is sent, once."""
+    a, b = await ops.community(gql), await ops.community(gql)
+    actor_a, actor_b = f"committee-{a.code}", f"committee-{b.code}"
+    title = f"邻里节-{uuid.uuid4().hex[:6]}"
+    context = await phone(browser)
+    page = await open_as(context, server, "/app/activities", a.committee)
+    await expect(page.get_by_text("还没有记录活动")).to_be_visible()
+    await page.wait_for_timeout(300)  # Graphcache writes its IndexedDB after the answer
+    assert await cached_records(page, actor_a) > 0
+    await context.set_offline(True)
+    await fill_activity(page, title)
+    await expect(page.locator("[data-state=queued]")).to_be_visible()
+
+    await page.get_by_role("link", name="设置").tap()
+    await page.get_by_role("button", name="退出登录").tap()
+    await expect(page.get_by_label("请粘贴登录令牌")).to_be_visible()
+    await expect(page.locator("[data-state=other]")).to_have_text(
+        f"有 1 项更改由 {actor_a} 提交，需以该身份登录后才会发送")
+    assert await cached_records(page, actor_a) == 0
+    assert await page.evaluate("sessionStorage.getItem('gongzhi.token')") is None
+
+    await context.set_offline(False)
+    await page.get_by_label("请粘贴登录令牌").fill(b.committee)
+    await page.get_by_role("button", name="登录").tap()
+    await expect(page.locator("[data-state=other]")).to_contain_text(actor_a)
+    await page.get_by_role("link", name="待发送").tap()
+    await expect(page.locator(".pending-item")).to_contain_text(title)
+    await page.wait_for_timeout(1500)  # B's sender has run (start, online): it must leave A's record alone
+    assert [r["state"] for r in await outbox(page)] == ["queued"]
+    assert await held(gql, a, title) == []
+    assert await cached_records(page, actor_a) == 0 and await cached_records(page, actor_b) > 0
+
+    await page.get_by_role("link", name="设置").tap()
+    await page.get_by_role("button", name="退出登录").tap()
+    await page.get_by_label("请粘贴登录令牌").fill(a.committee)
+    await page.get_by_role("button", name="登录").tap()
+    await expect(page.locator("[data-state=other]")).to_have_count(0)
+    await page.get_by_role("link", name="待发送").tap()
+    await expect(page.get_by_text("没有待发送的更改")).to_be_visible()
+    assert len(await held(gql, a, title)) == 1
+    await context.close()
