@@ -359,7 +359,7 @@ async def test_another_actors_queued_command_waits_for_that_actor_and_sign_out_d
     await fill_activity(page, title)
     await expect(page.locator("[data-state=queued]")).to_be_visible()
 
-    await page.get_by_role("link", name="设置").tap()
+    await page.get_by_role("link", name="设置", exact=True).tap()
     await page.get_by_role("button", name="退出登录").tap()
     await expect(page.get_by_label("请粘贴登录令牌")).to_be_visible()
     await expect(page.locator("[data-state=other]")).to_have_text(
@@ -371,19 +371,19 @@ async def test_another_actors_queued_command_waits_for_that_actor_and_sign_out_d
     await page.get_by_label("请粘贴登录令牌").fill(b.committee)
     await page.get_by_role("button", name="登录").tap()
     await expect(page.locator("[data-state=other]")).to_contain_text(actor_a)
-    await page.get_by_role("link", name="待发送").tap()
+    await page.get_by_role("link", name="待发送", exact=True).tap()
     await expect(page.locator(".pending-item")).to_contain_text(title)
     await page.wait_for_timeout(1500)  # B's sender has run (start, online): it must leave A's record alone
     assert [r["state"] for r in await outbox(page)] == ["queued"]
     assert await held(gql, a, title) == []
     assert await cached_records(page, actor_a) == 0 and await cached_records(page, actor_b) > 0
 
-    await page.get_by_role("link", name="设置").tap()
+    await page.get_by_role("link", name="设置", exact=True).tap()
     await page.get_by_role("button", name="退出登录").tap()
     await page.get_by_label("请粘贴登录令牌").fill(a.committee)
     await page.get_by_role("button", name="登录").tap()
     await expect(page.locator("[data-state=other]")).to_have_count(0)
-    await page.get_by_role("link", name="待发送").tap()
+    await page.get_by_role("link", name="待发送", exact=True).tap()
     await expect(page.get_by_text("没有待发送的更改")).to_be_visible()
     assert len(await held(gql, a, title)) == 1
     await context.close()
