@@ -123,6 +123,29 @@ async def test_the_shell_opens_offline_after_a_first_visit_with_its_last_data_an
     await context.close()
 
 
+async def test_a_refresh_the_server_fails_while_online_marks_the_data_stale_with_its_age(
+        server: Server, gql: Client, browser: Browser) -> None:
+    """Online, but the server answers a refresh with an error (HTTP 503): the bar says the data on screen is from the
+    last answer, with its age (msg:state.stale), not that the phone is offline; the next answer clears it."""
+    c = await ops.community(gql)
+    await ops.delegate(gql, c)
+    context = await phone(browser, service_workers="block")
+    page = await open_as(context, server, "/app", c.committee)
+    await expect(page.locator("a[data-task]")).to_have_count(1)
+
+    async def unavailable(route: Route) -> None:
+        await route.fulfill(status=503, content_type="text/plain", body="unavailable")
+
+    await page.route("**/graphql", unavailable)
+    await page.get_by_role("button", name="办理中").tap()
+    await expect(page.locator("[data-state=stale]")).to_have_text("数据更新于 不到 1 分钟前")
+    await expect(page.locator("[data-state=offline]")).to_have_count(0)
+    await page.unroute("**/graphql")
+    await page.get_by_role("button", name="已办结").tap()
+    await expect(page.locator("[data-state=stale]")).to_have_count(0)
+    await context.close()
+
+
 async def test_an_activity_recorded_offline_is_pending_then_reaches_the_log_once_P22(
         server: Server, gql: Client, browser: Browser) -> None:
     """Offline, the committee records an activity: it waits in the outbox (shown on the activity list and on the
@@ -318,6 +341,8 @@ async def test_pending_settings_and_activity_screens_pass_axe_and_fit_360_px_in_
             await expect(page.get_by_role("heading", name=heading)).to_be_visible()
             if path == "/app/pending":
                 await expect(page.locator(".pending-item")).to_have_count(2)
+                await expect(page.locator(".pending-item.failed [role=alert]")).to_have_text(
+                    "“参加人数”填写有误，请检查后重新提交")
             assert await page.evaluate("document.documentElement.hasAttribute('data-elder')") is elder
             assert await serious_axe_violations(page) == [], (path, elder)
             assert await small_targets(page) == [], (path, elder)

@@ -10,6 +10,8 @@
 import { CombinedError, type OperationResult } from "@urql/core";
 import { useEffect, useState } from "preact/hooks";
 import { errorCode, errorMessage } from "../errors";
+import { t } from "../messages";
+import { fieldLabel, refusedField } from "../screens/fields";
 import { db, hasIndexedDB, type OutboxRecord } from "./db";
 
 export type { OutboxRecord };
@@ -140,7 +142,7 @@ async function drain(): Promise<void> {
     } else if (what === "refused" || what === "gaveUp") {
       const error = result!.error!;
       await database.put("outbox", { ...record, state: "failed", tries: record.tries + 1, code: errorCode(error),
-        message: errorMessage(error, record.params), position: refusalPosition(error) });
+        message: refusalWords(error, record.params), position: refusalPosition(error) });
     } else {
       const internal = result?.error && errorCode(result.error) === "INTERNAL";
       await database.put("outbox", { ...record, state: "queued", tries: internal ? record.tries + 1 : record.tries });
@@ -152,6 +154,12 @@ async function drain(): Promise<void> {
       return;
     }
   }
+}
+
+/** A refusal in the user's words, INVALID_INPUT naming its field as the form labels it (msg:form.field.*). */
+function refusalWords(error: CombinedError, params: Record<string, string>): string {
+  if (errorCode(error) === "INVALID_INPUT") return t("error.INVALID_INPUT", { field: fieldLabel(refusedField(error)) });
+  return errorMessage(error, params);
 }
 
 /** A refusal's position in the log (extensions.position), when the server recorded the refusal as an event. */
