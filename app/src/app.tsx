@@ -10,7 +10,7 @@ import type { Client, CombinedError } from "@urql/core";
 import { Provider, useClient } from "@urql/preact";
 import { render, type ComponentType } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { LocationProvider, Route, Router } from "preact-iso";
+import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { clearCache, commandContext, makeCheckClient, makeClient } from "./client";
 import { errorCode, errorMessage } from "./errors";
 import { t } from "./messages";
@@ -18,7 +18,7 @@ import { age, followActor, useNetwork } from "./offline/network";
 import { attach, outboxAvailable, useOutbox } from "./offline/outbox";
 import { loadOperations, type OperationName, type Operations } from "./operations";
 import { sessionToken, signIn, signOut, tokenClaims } from "./session";
-import { ROLE_SCREENS } from "./roles";
+import { ROLE_SCREENS, type NavItem } from "./roles";
 import { ActivityScreen } from "./screens/activity";
 import { PendingScreen } from "./screens/pending";
 import { SettingsScreen, SignOut } from "./screens/settings";
@@ -156,11 +156,7 @@ function Shell({ me, verified, token, operations, onSignOut }: ShellProps) {
               ))}
               <Route default component={screens.home} />
             </Router>
-            {screens.nav.length > 1 ? (
-              <nav class="bottom" aria-label={t("nav.label")}>
-                {screens.nav.map((item) => <a key={item.path} href={item.path}>{t(item.label)}</a>)}
-              </nav>
-            ) : null}
+            {screens.nav.length > 1 ? <BottomNav items={screens.nav} /> : null}
           </>
         ) : (
           <Router>
@@ -171,6 +167,23 @@ function Shell({ me, verified, token, operations, onSignOut }: ShellProps) {
       </LocationProvider>
       </SignOut.Provider>
     </Session.Provider>
+  );
+}
+
+/** The role's bottom navigation; the item of the screen shown is marked (aria-current, and in bold). */
+function BottomNav({ items }: { items: NavItem[] }) {
+  const { path } = useLocation();
+  const current = items.reduce<NavItem | null>((best, item) => {
+    const matches = item.path === "/app" ? path === "/app" || path === "/app/" : path === item.path
+      || path.startsWith(`${item.path}/`);
+    return matches && (!best || item.path.length > best.path.length) ? item : best;
+  }, null);
+  return (
+    <nav class="bottom" aria-label={t("nav.label")}>
+      {items.map((item) => (
+        <a key={item.path} href={item.path} aria-current={item === current ? "page" : undefined}>{t(item.label)}</a>
+      ))}
+    </nav>
   );
 }
 
