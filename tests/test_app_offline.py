@@ -179,6 +179,7 @@ async def test_an_activity_recorded_offline_is_pending_then_reaches_the_log_once
     assert len(events) == 1 and events[0]["data"]["participants"] == 12, events
     # The activity list shows it from the answer (the cache), not from the queue.
     await page.locator(".bottom").get_by_role("link", name="活动").tap()
+    await expect(page.locator(".bottom").get_by_role("link", name="活动")).to_have_attribute("aria-current", "page")
     await expect(page.locator(".activity-row").filter(has_text=title)).to_have_count(1)
     await context.close()
 
@@ -281,6 +282,35 @@ async def test_a_command_whose_answer_is_lost_on_the_way_is_retried_with_its_key
     await expect(page.locator("[data-state=queued]")).to_have_count(0)  # sent again within the backoff (1 s)
     assert await outbox(page) == []
     assert len(keys) == 2 and keys[0] == keys[1], keys
+    assert len(await held(gql, c, title)) == 1
+    await context.close()
+
+
+async def test_one_tab_sends_the_outbox_when_two_tabs_are_open_P22(
+        server: Server, gql: Client, browser: Browser) -> None:
+    """Two tabs of the app (one actor) while a change waits: back online, both tabs start sending, but the outbox is
+    sent by one tab at a time (a Web Lock), so the change leaves the phone once; both tabs' bars follow the outbox."""
+    c = await ops.community(gql)
+    title = f"健康讲座-{uuid.uuid4().hex[:6]}"
+    context = await phone(browser)
+    sent: list[str] = []
+
+    def watch(page: Page) -> Page:
+        page.on("request", lambda r: r.url.endswith("/graphql") and "idempotency-key" in r.headers
+                and sent.append(r.headers["idempotency-key"]))
+        return page
+
+    first = watch(await open_as(context, server, "/app/activities", c.committee))
+    second = watch(await open_as(context, server, "/app/pending", c.committee))
+    await expect(second.get_by_text("没有待发送的更改")).to_be_visible()
+    await context.set_offline(True)
+    await fill_activity(first, title)
+    await expect(second.locator(".pending-item")).to_contain_text(title)  # told through the BroadcastChannel
+    await context.set_offline(False)
+    await expect(second.get_by_text("没有待发送的更改")).to_be_visible()
+    await expect(first.locator("[data-state=queued]")).to_have_count(0)
+    await first.wait_for_timeout(500)
+    assert len(sent) == 1, sent
     assert len(await held(gql, c, title)) == 1
     await context.close()
 
