@@ -15,6 +15,7 @@ import { persistedExchange } from "@urql/exchange-persisted";
 import { createClient as createWsClient } from "graphql-ws";
 import { hasIndexedDB } from "./offline/db";
 import { networkWatch } from "./offline/network";
+import { flush } from "./offline/outbox";
 import type { Operations } from "./operations";
 import type { Activity, Task } from "./types";
 
@@ -134,6 +135,8 @@ export function makeClient(token: string, operations: Operations, actor: string)
     connectionParams: { Authorization: `Bearer ${token}` },
     retryAttempts: Infinity, // a lost connection is retried with graphql-ws's backoff, for as long as the app runs
     shouldRetry: () => true,
+    // The server is reachable again: the outbox sends what waits (offline.md "Send").
+    on: { connected: () => void flush() },
     // The persisted id stands for the document: the empty `query` (graphql-ws checks that one is there) is not sent.
     jsonMessageReplacer: (key, value) => (key === "query" && value === "" ? undefined : value),
   });
