@@ -9,13 +9,14 @@ and is not subject to the page's Content-Security-Policy (so it works on /app, w
 `add_script_tag(content=...)` would be blocked there)."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -81,3 +82,19 @@ async def small_targets(page: Page) -> list[str]:
         .filter(e => { const r = e.getBoundingClientRect();
                        return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44); })
         .map(e => e.outerHTML.slice(0, 80))""")
+
+
+async def until_live(probe: Callable[[], Awaitable[Locator]], tries: int = 5, each_ms: int = 2_000) -> None:
+    """Waits until a page's subscription delivers. A `subscribe` frame the browser has sent is not yet a subscription
+    the server has started: a change made at that instant can be applied before it and never be delivered (the page's
+    query ran earlier). Each try makes a probe change (`probe()` makes it and returns the locator that shows it) and
+    waits `each_ms` for it; the first probe seen proves the subscription live, so what a test measures next is the
+    delivery itself. Fails when no probe arrives in `tries`."""
+    for _ in range(tries):
+        shown = await probe()
+        try:
+            await shown.first.wait_for(state="visible", timeout=each_ms)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the page's subscription delivered none of {tries} probe changes")

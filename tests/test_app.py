@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from backend.api.auth import actor_from_header
 from backend.api.documents import MANIFEST
 from tests import ops
-from tests.browser import CHROMIUM, PHONE, browser, no_horizontal_scroll, small_targets
+from tests.browser import CHROMIUM, PHONE, browser, no_horizontal_scroll, small_targets, until_live
 from tests.harness import ROOT, SECRET, Client, Server, server_env
 
 __all__ = ["CHROMIUM", "PHONE", "browser"]  # the shared fixture and settings (tests/browser.py), for pytest
@@ -150,6 +150,11 @@ async def test_committee_inbox_live_accept_complete_in_chromium_P2(server: Serve
     # Live: a task another client delegates appears without a reload.
     await page.evaluate("window.sameDocument = true")
     await asyncio.wait_for(traffic.subscribed.wait(), 10)
+
+    async def probe() -> Locator:
+        return page.locator(f'a[data-task="{(await ops.delegate(gql, c))["task"]["id"]}"]')
+
+    await until_live(probe)
     second = (await gql.call(ops.DELEGATE, {"input": {
         "communityCode": c.code, "title": "独居老人走访登记", "fromDepartment": "区民政局", "dutyItemCode": "AG-01"}},
         c.department))["delegateTask"]["task"]

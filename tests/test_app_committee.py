@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import ops
-from tests.browser import PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, serious_axe_violations, small_targets
+from tests.browser import PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, serious_axe_violations, small_targets, until_live
 from tests.harness import Client, Server
 
 __all__ = ["browser"]  # the fixture, imported for pytest
@@ -240,6 +240,14 @@ async def test_p3_committee_community_home_shows_the_duty_list_and_an_activity_l
     # Wait until the subscriptions are on (the live note says so), then record an activity from another client.
     await expect(page.get_by_text("新的活动和社会组织会自动出现")).to_be_visible()
     await subscribed(page, 2)  # ActivityRecorded and OrganizationRegistered
+
+    async def probe() -> Locator:
+        made = (await gql.call(ops.RECORD_ACTIVITY, {"input": {
+            "communityCode": c.code, "title": "探测活动", "heldAt": ops.iso(), "participants": 1,
+            "volunteerHours": []}}, c.committee))["recordActivity"]["activity"]
+        return page.locator(f'[data-activity="{made["id"]}"]')
+
+    await until_live(probe)  # a subscribe frame sent is not yet a subscription the server runs
     activity = (await gql.call(ops.RECORD_ACTIVITY, {"input": {
         "communityCode": c.code, "title": "重阳节敬老活动", "heldAt": ops.iso(), "participants": 42,
         "volunteerHours": [{"volunteerId": "v-1", "hours": 3}]}}, c.committee))["recordActivity"]["activity"]

@@ -10,10 +10,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import ops
-from tests.browser import (NARROW_PHONE, PHONE, TIMEOUT_MS, browser, no_horizontal_scroll,  # noqa: F401 (fixture)
+from tests.browser import (NARROW_PHONE, PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, until_live,  # noqa: F401 (fixture)
                            serious_axe_violations, small_targets)
 from tests.harness import Client, Server
 
@@ -78,6 +78,12 @@ async def test_street_office_delegates_a_current_duty_list_item_and_the_committe
         "framesent", lambda frame: subscribed.set() if '"subscribe"' in str(frame) else None))
     await committee.goto(f"{server.url.removesuffix('/graphql')}/app#token={c.committee}")
     await asyncio.wait_for(subscribed.wait(), 10)
+
+    async def probe() -> Locator:
+        task = (await ops.delegate(gql, c))["task"]
+        return committee.locator(f'a[data-task="{task["id"]}"]')
+
+    await until_live(probe)
 
     office = await sign_in(phone, server, c.office)
     card = office.locator(f'li[data-community="{c.code}"]')

@@ -10,10 +10,10 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Locator, expect
 
 from tests import ops
-from tests.browser import browser
+from tests.browser import browser, until_live
 from backend.domain.access import Role
 from tests.harness import Client, Server, token
 from tests.test_app_committee import open_as, phone, screen_is_usable, subscribed
@@ -39,6 +39,14 @@ async def test_p3_resident_home_shows_the_published_duty_lists_with_their_versio
 
     await expect(page.get_by_text("新的活动和社会组织会自动出现")).to_be_visible()
     await subscribed(page, 2)  # ActivityRecorded and OrganizationRegistered
+
+    async def probe() -> Locator:
+        made = (await gql.call(ops.REGISTER_ORG, {"input": {"name": "探测组织", "category": "COMMUNITY_SERVICE",
+                                                           "communityCode": c.code, "status": "FILED"}},
+                               c.committee))["registerOrganization"]["organization"]
+        return page.locator(f'[data-organization="{made["id"]}"]')
+
+    await until_live(probe)  # a subscribe frame sent is not yet a subscription the server runs
     org = (await gql.call(ops.REGISTER_ORG, {"input": {"name": "邻里互助会", "category": "COMMUNITY_SERVICE",
                                                       "communityCode": c.code, "status": "FILED"}},
                           c.committee))["registerOrganization"]["organization"]
