@@ -212,36 +212,34 @@ async def test_an_activity_queued_offline_survives_closing_the_app_and_is_sent_o
     await context.close()
 
 
-async def test_a_command_whose_answer_was_lost_in_a_crash_is_sent_again_with_its_key_and_logged_once_P22(
+async def test_a_command_left_sending_by_a_crash_is_sent_again_with_its_key_and_logged_once_P22(
         server: Server, gql: Client, browser: Browser) -> None:
-    """The server commits the activity but the app is killed before the answer arrives (its record left "sending");
-    reopened, the app sends the record again with the same Idempotency-Key, the server answers its first answer, and
-    the log holds one ActivityHeld."""
+    """The app is killed after the server committed a command but before it removed the command from the outbox (its
+    record left "sending", with the key the server has already seen). Reopened, the app sends the record again with
+    the same Idempotency-Key, the server answers its first answer and appends nothing: one ActivityHeld."""
     c = await ops.community(gql)
     title = f"垃圾分类宣传-{uuid.uuid4().hex[:6]}"
-    context = await phone(browser, service_workers="block")  # so page.route sees every request
+    context = await phone(browser)
     page = await open_as(context, server, "/app/activities", c.committee)
     await expect(page.get_by_role("heading", name="记录活动")).to_be_visible()
-    committed = asyncio.Event()
-    keys: list[str] = []
-
-    async def lose_the_answer(route: Route) -> None:
-        key = route.request.headers.get("idempotency-key")
-        if key and not committed.is_set():
-            keys.append(key)
-            await route.fetch()  # the server commits and answers; the app never gets the answer
-            committed.set()
-            return
-        await route.continue_()
-
-    await page.route("**/graphql", lose_the_answer)
+    await context.set_offline(True)
     await fill_activity(page, title)
-    await asyncio.wait_for(committed.wait(), 10)
-    assert len(await held(gql, c, title)) == 1
-    records = await outbox(page)
-    assert [(r["key"], r["state"]) for r in records] == [(keys[0], "sending")]
-    await page.close()  # the crash: the record stays "sending" (its request never answered)
+    [record] = await outbox(page)
+    await context.set_offline(False)  # sent: the server commits it, the app removes it
+    await expect(page.locator("[data-state=queued]")).to_have_count(0)
+    assert await outbox(page) == [] and len(await held(gql, c, title)) == 1
 
+    # The state a crash mid-send leaves: the same record, "sending" (the answer never reached the outbox).
+    await page.evaluate("""record => new Promise((done, fail) => {
+        const open = indexedDB.open("gongzhi");
+        open.onsuccess = () => {
+            const tx = open.result.transaction("outbox", "readwrite");
+            tx.objectStore("outbox").put(record);
+            tx.oncomplete = () => { open.result.close(); done(); };
+            tx.onerror = () => fail(tx.error);
+        };
+    })""", record | {"state": "sending"})
+    await page.close()
     page = await context.new_page()
     sent: list[str] = []
     page.on("request", lambda r: r.url.endswith("/graphql") and "idempotency-key" in r.headers
@@ -249,7 +247,7 @@ async def test_a_command_whose_answer_was_lost_in_a_crash_is_sent_again_with_its
     await page.goto(f"{base(server)}/app/pending#token={c.committee}")
     await expect(page.get_by_text("没有待发送的更改")).to_be_visible()
     assert await outbox(page) == []
-    assert sent == keys, (sent, keys)
+    assert sent == [record["key"]], (sent, record["key"])
     assert len(await held(gql, c, title)) == 1
     await context.close()
 
