@@ -300,7 +300,7 @@ export type RecordActivityMutationVariables = Exact<{
 }>;
 
 
-export type RecordActivityMutation = { recordActivity: { activity: { id: string, communityCode: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number }, receipt: { position: number, entityId: string, version: number } } };
+export type RecordActivityMutation = { recordActivity: { __typename: 'ActivityResult', activity: { __typename: 'Activity', id: string, communityCode: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
 export type SignServiceAgreementMutationVariables = Exact<{
   input: SignServiceAgreementInput;
