@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUILD = join(ROOT, "backend", "api", "static", "app");
 const SOURCES = ["app/index.html", "app/package.json", "app/package-lock.json", "app/tsconfig.json",
-  "app/vite.config.ts", "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/src",
+  "app/vite.config.ts", "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/public", "app/src",
   "frontend-spec/messages/zh-CN.json", "frontend-spec/operations", "schema/schema.graphql"];
 const STAMP = "build-stamp.json";
 

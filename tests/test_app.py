@@ -28,7 +28,7 @@ __all__ = ["CHROMIUM", "PHONE", "browser"]  # the shared fixture and settings (t
 BUILD = ROOT / "backend" / "api" / "static" / "app"
 # The inputs of the build, as app/stamp.mjs lists them (keep the two in step).
 SOURCES = ["app/index.html", "app/package.json", "app/package-lock.json", "app/tsconfig.json", "app/vite.config.ts",
-           "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/src", "frontend-spec/messages/zh-CN.json",
+           "app/stamp.mjs", "app/codegen.ts", "app/codegen-names.cjs", "app/public", "app/src", "frontend-spec/messages/zh-CN.json",
            "frontend-spec/operations", "schema/schema.graphql"]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
@@ -85,6 +85,7 @@ async def test_app_is_served_with_a_strict_content_security_policy(server: Serve
         assert script, page.text
         asset = await http.get(script.group(1))
         assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
+        assert asset.headers["content-encoding"] == "gzip", "the build's script goes gzipped to a client that accepts it"
         assert "content-security-policy" in asset.headers
         # The persisted documents' route stands before the app's paths.
         manifest = await http.get("/app/persisted-documents.json")

@@ -160,7 +160,12 @@ export function makeClient(token: string, operations: Operations, actor: string)
     },
   };
   const storage = storageOf(actor);
-  return new Client({
+  // Graphcache keeps what arrives while it reads its IndexedDB in a layer it does not persist: the screens query
+  // once it has read it (`hydrated`), at most 2 s later.
+  const ready = storage
+    ? new Promise<void>((resolve) => { storage.onCacheHydrated = resolve; setTimeout(resolve, 2_000); })
+    : Promise.resolve();
+  const client = new Client({
     url: "/graphql",
     fetchOptions: { headers: { Authorization: `Bearer ${token}` }, credentials: "omit" },
     preferGetMethod: false,
@@ -181,6 +186,15 @@ export function makeClient(token: string, operations: Operations, actor: string)
       }),
     ],
   });
+  hydrations.set(client, ready);
+  return client;
+}
+
+const hydrations = new WeakMap<Client, Promise<void>>();
+
+/** Resolves once `client`'s cache has read what the phone kept (IndexedDB), so what the screens then read is kept. */
+export function hydrated(client: Client): Promise<void> {
+  return hydrations.get(client) ?? Promise.resolve();
 }
 
 /** A random UUID (version 4). crypto.randomUUID exists only in secure contexts; getRandomValues everywhere. */
