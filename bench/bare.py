@@ -27,7 +27,7 @@ def cursor(position: int) -> str:
 
 def build(url: str) -> Starlette:
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):  # noqa: ANN202
+    async def lifespan(app: Starlette):
         app.state.pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=12,
                                                    reset=database.keep_session)  # as the platform's
         yield

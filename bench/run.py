@@ -17,7 +17,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -53,7 +53,7 @@ class Sizes:
     fanout_mutations: int
 
     @classmethod
-    def pick(cls, quick: bool, tiny: bool = False) -> "Sizes":
+    def pick(cls, quick: bool, tiny: bool = False) -> Sizes:
         if tiny:  # for the smoke test: every phase runs, briefly
             return cls(seconds=1, query_rows=100, rebuild_events=800, subscribers=5, growth_events=1_000,
                        fanout_mutations=3)
@@ -161,7 +161,7 @@ async def load(p: bootstrap.Platform, codes: list[str], events: int, writers: in
                label: str = "loading") -> None:
     """Append `events` ActivityHeld events through the application's commands."""
     remaining = [events]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     async def writer(n: int) -> None:
         code = codes[n % len(codes)]
@@ -186,7 +186,7 @@ async def bench_append(p: bootstrap.Platform, codes: list[str], seconds: float, 
                        baseline: bool = True) -> dict[str, Any]:
     latencies: list[float] = []
     stop_at = time.perf_counter() + seconds
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     async def writer(n: int) -> None:
         code = codes[n % len(codes)]
@@ -268,7 +268,7 @@ async def bench_command_http(url: str, codes: list[str], seconds: float, clients
         for code in codes:
             data = await call(OPEN, {"i": {"communityCode": code, "title": "评议", "targets": [
                 {"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}],
-                "closesAt": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()}},
+                "closesAt": (datetime.now(UTC) + timedelta(days=1)).isoformat()}},
                 tokens[code]["committee"])
             campaigns[code] = data["openEvaluationCampaign"]["campaign"]["id"]
         latencies: list[float] = []
@@ -294,7 +294,7 @@ async def bench_command_http(url: str, codes: list[str], seconds: float, clients
                     await call(ACCEPT, {"id": task["delegateTask"]["task"]["id"]}, tok["committee"])
                 elif kind == 2:
                     await call(ACTIVITY, {"i": {"communityCode": code, "title": "活动", "participants": 3,
-                                                "heldAt": datetime.now(timezone.utc).isoformat()}}, tok["committee"])
+                                                "heldAt": datetime.now(UTC).isoformat()}}, tok["committee"])
                 else:
                     ballots += 1
                     resident = issue(SECRET, f"r-{n}-{ballots}", Role.RESIDENT, code)
@@ -386,7 +386,7 @@ async def bench_fanout(url: str, server: Process, code: str, subscribers: int, m
     async with httpx.AsyncClient(timeout=60) as http:
         last = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
             "communityCode": code, "title": "起点", "participants": 1,
-            "heldAt": datetime.now(timezone.utc).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
+            "heldAt": datetime.now(UTC).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
         after = last.json()["data"]["recordActivity"]["receipt"]["position"]
     arrivals: dict[int, list[float]] = {}
     peak = [server.rss_mb]
@@ -411,7 +411,7 @@ async def bench_fanout(url: str, server: Process, code: str, subscribers: int, m
         for _ in range(mutations):
             response = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
                 "communityCode": code, "title": "扇出", "participants": 1,
-                "heldAt": datetime.now(timezone.utc).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
+                "heldAt": datetime.now(UTC).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
             committed[response.json()["data"]["recordActivity"]["receipt"]["position"]] = time.perf_counter()
             peak.append(server.rss_mb)
             await asyncio.sleep(0.1)
@@ -560,7 +560,7 @@ async def idempotent_repeat(url: str, p: bootstrap.Platform, code: str, seconds:
     to have grown by nothing."""
     committee = issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)
     body = {"query": ACTIVITY, "variables": {"i": {"communityCode": code, "title": "重复", "participants": 2,
-                                                   "heldAt": datetime.now(timezone.utc).isoformat()}}}
+                                                   "heldAt": datetime.now(UTC).isoformat()}}}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
         async def send(headers: dict[str, str]) -> int:

@@ -69,7 +69,7 @@ class Fault:
     error: str
 
     @classmethod
-    def of(cls, projection: str, event: LoggedEvent, error: BaseException) -> "Fault":
+    def of(cls, projection: str, event: LoggedEvent, error: BaseException) -> Fault:
         return cls(projection, event.position, event.type, one_line(error))
 
     def __str__(self) -> str:
@@ -215,7 +215,7 @@ class ProjectionRunner:
                 async with conn.transaction():
                     await part.writes.apply(conn)
                 return None
-            except Exception as e:  # noqa: BLE001 - located below
+            except Exception as e:
                 if transient(e, conn):
                     raise
         return await self._locate(conn, name, batch, after)
@@ -232,7 +232,7 @@ class ProjectionRunner:
                 handler(writes, event)
                 async with conn.transaction():
                     await writes.apply(conn)
-            except Exception as e:  # noqa: BLE001 - the projection's fault unless the database's
+            except Exception as e:
                 if transient(e, conn):
                     raise
                 return Fault.of(name, event, e)

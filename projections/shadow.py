@@ -33,7 +33,7 @@ class Shadow:
     deferred_indexes: tuple[str, ...]  # CREATE INDEX statements, on the copies
 
     @classmethod
-    async def create(cls, conn: asyncpg.Connection, tables: Sequence[str]) -> "Shadow":
+    async def create(cls, conn: asyncpg.Connection, tables: Sequence[str]) -> Shadow:
         """Inside a transaction: empty copies of `tables`, found first by unqualified name."""
         live_schema = await conn.fetchval("SELECT current_schema()")
         path = await conn.fetchval("SHOW search_path")

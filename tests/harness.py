@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import asyncpg
 import httpx
@@ -58,7 +58,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/graphql"
 
-    def start(self, timeout: float = 60) -> "Server":
+    def start(self, timeout: float = 60) -> Server:
         log = open(self.env["GONGZHI_DATA_DIR"] + f"/server-{self.port}.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
@@ -133,7 +133,7 @@ class Subscription:
         self.url = url.replace("http://", "ws://")
         self.query, self.variables, self.tok, self.in_header = query, variables or {}, tok, in_header
 
-    async def __aenter__(self) -> "Subscription":
+    async def __aenter__(self) -> Self:
         headers = {"Authorization": f"Bearer {self.tok}"} if self.tok and self.in_header else None
         self.ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"],
                                            additional_headers=headers)

@@ -1,7 +1,7 @@
 """GraphQL documents and small steps the tests share."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backend.domain.access import Role
 from tests.harness import Client, district, token
@@ -34,7 +34,7 @@ EVENT_LOG = """query($after: Position, $first: Int, $types: [String!]) { eventLo
 
 
 def iso(delta: timedelta = timedelta()) -> str:
-    return (datetime.now(timezone.utc) + delta).isoformat()
+    return (datetime.now(UTC) + delta).isoformat()
 
 
 class Community:

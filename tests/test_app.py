@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -14,8 +14,15 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests import ops
-from tests.browser import (NARROW_PHONE, PHONE, TIMEOUT_MS, browser, no_horizontal_scroll,  # noqa: F401 (fixture)
-                           serious_axe_violations, small_targets)
+from tests.browser import (  # noqa: F401 (fixture)
+    NARROW_PHONE,
+    PHONE,
+    TIMEOUT_MS,
+    browser,
+    no_horizontal_scroll,
+    serious_axe_violations,
+    small_targets,
+)
 from tests.harness import Client, Server
 
 AS_OF = "query($id: ID!, $at: DateTime!) { entityAsOf(entityId: $id, asOf: $at) }"
@@ -117,7 +124,7 @@ async def test_the_log_by_type_shows_what_event_log_returns_and_pages_by_positio
     await page.get_by_label("社区登记").check()
     await page.get_by_label("从日志位置之后开始（0 为从头开始）").fill("0")
     await page.get_by_role("button", name="查询日志").tap()
-    await expect(page.locator(f'li.event[data-type="CommunityRegistered"]').first).to_be_visible()
+    await expect(page.locator('li.event[data-type="CommunityRegistered"]').first).to_be_visible()
     registered = (await gql.call(ops.EVENT_LOG, {"after": 0, "first": 100, "types": ["CommunityRegistered"]},
                                  c.auditor))["eventLog"]
     assert await shown_events(page) == [(e["position"], e["type"]) for e in registered]
@@ -167,7 +174,7 @@ async def test_state_as_of_a_time_shows_what_entity_as_of_returns_P9(
     await expect(state).to_be_visible()
     assert json.loads(await state.inner_text()) == api
     section = page.locator("section[data-as-of]")
-    assert datetime.fromisoformat((await section.get_attribute("data-as-of")).replace("Z", "+00:00")) == moment
+    assert datetime.fromisoformat(await section.get_attribute("data-as-of")) == moment
     await fine(page)
 
     # Before the entity existed: it did not exist yet.

@@ -14,7 +14,15 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import ops
-from tests.browser import PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, serious_axe_violations, small_targets, until_live
+from tests.browser import (
+    PHONE,
+    TIMEOUT_MS,
+    browser,
+    no_horizontal_scroll,
+    serious_axe_violations,
+    small_targets,
+    until_live,
+)
 from tests.harness import Client, Server
 
 __all__ = ["browser"]  # the fixture, imported for pytest
@@ -31,7 +39,7 @@ async def open_as(context: BrowserContext, server: Server, path: str, token: str
     the graphql-ws `subscribe` frames it sends (`subscribed(page, n)` waits for them)."""
     page = await context.new_page()
     frames: list[dict[str, Any]] = []
-    setattr(page, "subscribe_frames", frames)
+    page.subscribe_frames = frames
 
     def socket(ws: Any) -> None:
         def sent(payload: str | bytes) -> None:
@@ -47,7 +55,7 @@ async def open_as(context: BrowserContext, server: Server, path: str, token: str
 async def subscribed(page: Page, count: int) -> None:
     """Waits (10 s at most) until the page has sent `count` subscriptions, then a moment for the server to start
     them (a live read model delivers from when its subscription starts)."""
-    frames = getattr(page, "subscribe_frames")
+    frames = page.subscribe_frames
     for _ in range(100):
         if len(frames) >= count:
             await asyncio.sleep(0.2)
@@ -262,6 +270,7 @@ async def test_p3_committee_community_home_shows_the_duty_list_and_an_activity_l
 def test_committee_screens_name_only_catalog_keys() -> None:
     """Every t("...") key this helper's screens use is in the catalog (so no raw key reaches the user)."""
     import json
+
     from tests.harness import ROOT
     catalog = json.loads((ROOT / "frontend-spec/messages/zh-CN.json").read_text(encoding="utf-8"))
     for name in ("home", "task", "organization", "open-campaign", "campaign", "results"):

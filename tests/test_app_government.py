@@ -13,8 +13,16 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests import ops
-from tests.browser import (NARROW_PHONE, PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, until_live,  # noqa: F401 (fixture)
-                           serious_axe_violations, small_targets)
+from tests.browser import (  # noqa: F401 (fixture)
+    NARROW_PHONE,
+    PHONE,
+    TIMEOUT_MS,
+    browser,
+    no_horizontal_scroll,
+    serious_axe_violations,
+    small_targets,
+    until_live,
+)
 from tests.harness import Client, Server
 
 BURDEN = """query($scope: String!) { burdenReport(scope: $scope) { scope tasksDelegated onDutyList underAgreement

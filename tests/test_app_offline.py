@@ -6,7 +6,6 @@ also after the app was closed and reopened offline, and after a crash mid-send (
 elder mode (长辈版) enlarges the type and persists; the pending and settings screens pass axe-core and fit 360 px."""
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from typing import Any
@@ -15,8 +14,15 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from tests import ops
-from tests.browser import (NARROW_PHONE, PHONE, TIMEOUT_MS, browser, no_horizontal_scroll, serious_axe_violations,
-                           small_targets)
+from tests.browser import (
+    NARROW_PHONE,
+    PHONE,
+    TIMEOUT_MS,
+    browser,
+    no_horizontal_scroll,
+    serious_axe_violations,
+    small_targets,
+)
 from tests.harness import Client, Server
 
 __all__ = ["browser"]  # the fixture, imported for pytest

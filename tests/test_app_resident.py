@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Browser, Locator, expect
 
+from backend.domain.access import Role
 from tests import ops
 from tests.browser import browser, until_live
-from backend.domain.access import Role
 from tests.harness import Client, Server, token
 from tests.test_app_committee import open_as, phone, screen_is_usable, subscribed
 
@@ -203,7 +203,7 @@ async def test_p26_a_ballot_cast_after_the_campaign_closed_is_refused_and_the_re
     page = await open_as(context, server, f"/app/campaign/{campaign['id']}", c.resident("resident-late"))
     office = page.locator('[data-target="office"]')
     await office.get_by_role("radio", name="基本满意").check()
-    await asyncio.sleep(max(0.0, (datetime.fromisoformat(campaign["closesAt"]) - datetime.now(timezone.utc))
+    await asyncio.sleep(max(0.0, (datetime.fromisoformat(campaign["closesAt"]) - datetime.now(UTC))
                             .total_seconds()) + 0.5)
     await office.get_by_role("button", name="提交评价").tap()
     await expect(page.get_by_role("heading", name="评议结果")).to_be_visible()

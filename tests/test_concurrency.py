@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -98,7 +98,7 @@ async def test_commands_on_the_event_loop_commit_in_waves_and_none_is_lost(fresh
         office = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "t")
         await platform.commands.run(platform.app.register_community, office, code, "社区", "URBAN")
         committee = Stamp(Actor("c", Role.COMMITTEE, code), "t")
-        held_at = datetime.now(timezone.utc)
+        held_at = datetime.now(UTC)
         positions: list[int] = []
 
         async def writer(n: int, drift: bool) -> None:

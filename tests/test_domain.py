@@ -1,7 +1,7 @@
 """The domain's rules, without I/O."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,12 +9,12 @@ from backend.domain import values
 from backend.domain.access import Action, Actor, Role, authorize, narrow
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community
-from backend.domain.errors import (CampaignClosed, Forbidden, InvalidInput, InvalidState, VersionConflict)
+from backend.domain.errors import CampaignClosed, Forbidden, InvalidInput, InvalidState, VersionConflict
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction
 from backend.domain.stamp import Stamp
 from backend.domain.task import Task, TaskBasis, basis_for
 
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 CODE = "320102001001"
 OFFICE = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "r")
 COMMITTEE = Stamp(Actor("c", Role.COMMITTEE, CODE), "r")

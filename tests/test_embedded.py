@@ -87,7 +87,7 @@ def terminate(process: subprocess.Popen) -> int:
         raise
 
 
-def until(condition, timeout: float = 60) -> None:  # noqa: ANN001 - a polled predicate
+def until(condition, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

@@ -3,7 +3,7 @@ the same data and the same errors, at the same paths, for regular and irregular 
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -47,7 +47,7 @@ class Branch:
         return self.title.upper() + suffix
 
 
-AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def leaf(name: str, colour: Any = Colour.RED) -> Leaf:

@@ -54,21 +54,21 @@ def catalog() -> dict[str, Any]:
 
 def section(text: str, heading: str) -> str:
     """The text under a `## heading` line, up to the next `## ` heading ("" if there is none)."""
-    match = re.search(rf"^## {re.escape(heading)}(?!\w)[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    match = re.search(rf"^## {re.escape(heading)}(?!\w)[^\n]*\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
     return match.group(1) if match else ""
 
 
 def planned_operations() -> set[str]:
     """The operations the README's "Planned operations" list names, each at the head of its item."""
     return set(re.findall(r"^- `op:(\w+)`", section((SPEC / "README.md").read_text(encoding="utf-8"),
-                                                     "Planned operations"), re.M))
+                                                     "Planned operations"), re.MULTILINE))
 
 
 def test_every_role_has_a_screens_section() -> None:
     screens = (SPEC / "screens.md").read_text(encoding="utf-8")
     for role in ROLES:
         body = section(screens, role)
-        assert re.search(r"^### \S", body, re.M), f"screens.md: no `## {role}` section with `### ` screens"
+        assert re.search(r"^### \S", body, re.MULTILINE), f"screens.md: no `## {role}` section with `### ` screens"
 
 
 def test_the_catalog_is_valid_json_with_no_empty_string() -> None:
@@ -82,7 +82,7 @@ def test_the_catalog_is_valid_json_with_no_empty_string() -> None:
 
 def test_every_error_code_has_its_row_in_the_error_table_and_its_message_in_the_catalog() -> None:
     messages = catalog()
-    rows = dict(re.findall(r"^\| ([A-Z_]+) \| ([^|]+?) \|", (SPEC / "errors.md").read_text(encoding="utf-8"), re.M))
+    rows = dict(re.findall(r"^\| ([A-Z_]+) \| ([^|]+?) \|", (SPEC / "errors.md").read_text(encoding="utf-8"), re.MULTILINE))
     rows.pop("code", None)
     for code in set(ERROR_CODES) | ISSUE_8_CODES:
         assert code in rows, f"errors.md: no row for {code}"

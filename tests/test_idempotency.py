@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import ops
 from backend.domain.access import Role
+from tests import ops
 from tests.harness import Client, Server, connect, server_env, token
 
 ACTIVITY_FIELDS = ("activity { id communityCode title heldAt participants volunteerHours }"

@@ -18,7 +18,7 @@ SAMPLES = 5
 FAST_S = 0.1
 
 
-async def until(check, timeout: float = 15, every: float = 0.05):  # noqa: ANN001, ANN201 - poll to a deadline
+async def until(check, timeout: float = 15, every: float = 0.05):
     deadline = time.monotonic() + timeout
     while not (result := await check()):
         assert time.monotonic() < deadline, "timed out"

@@ -15,7 +15,7 @@ from backend import bootstrap, config
 from backend.domain.errors import Unavailable
 from projections.live import Subscriber
 from tests import ops
-from tests.harness import SECRET, Client, Subscription, token
+from tests.harness import SECRET, Client, Subscription
 from tests.test_projection_failure import CODE, COMMITTEE, OFFICE, POISON, BrokenTasks, with_double
 
 TASK = """id communityCode title fromDepartment basis dutyItemCode agreementId status delegatedAt dueAt version

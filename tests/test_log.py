@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from backend.domain.access import Role
 from tests import ops
@@ -59,7 +59,7 @@ async def test_entity_as_of_rebuilds_past_state(gql: Client) -> None:
     c = await ops.community(gql)
     task = (await ops.delegate(gql, c))["task"]
     await asyncio.sleep(0.05)
-    between = datetime.now(timezone.utc).isoformat()
+    between = datetime.now(UTC).isoformat()
     await asyncio.sleep(0.05)
     await gql.call(ops.ACCEPT, {"id": task["id"]}, c.committee)
     query = "query($id: ID!, $t: DateTime!) { entityAsOf(entityId: $id, asOf: $t) }"

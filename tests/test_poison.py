@@ -12,7 +12,7 @@ import pytest
 
 from backend.domain.access import Role
 from tests import ops
-from tests.harness import SECRET, Client, connect, district, token
+from tests.harness import SECRET, Client, connect, district
 
 NUL = "\x00"
 #: How long a projection may take to reach the head of the log once the writes have stopped.

@@ -19,8 +19,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from structlog.testing import capture_logs
 import uvicorn
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from backend import bootstrap, config

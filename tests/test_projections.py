@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from backend import bootstrap, config
 from backend.application.log import LoggedEvent

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +95,12 @@ async def test_agreements_return_what_was_signed_with_whether_each_is_current(gq
     scope, funding, term, when signed) and `current` while validUntil is ahead (an expired one is listed, not
     current); every role that reads tasks there reads them; the mutation's answer carries signedAt and current."""
     c = await ops.community(gql)
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     signed = [await sign(gql, c, "区民政局", "1200.50", 365), await sign(gql, c, "区住建局", "300", -1),
               await sign(gql, c, "区卫生健康委", "80000.00", 30)]
     written = [s["agreement"] for s in signed]
     assert [a["current"] for a in written] == [True, False, True]
-    assert all(before <= at(a["signedAt"]) <= datetime.now(timezone.utc) for a in written)
+    assert all(before <= at(a["signedAt"]) <= datetime.now(UTC) for a in written)
     last = signed[-1]["receipt"]["position"]
     for role, tok in readers(c).items():
         listed = (await data(gql, "CommunityAgreements", {"scope": c.code}, tok, last))["agreements"]
@@ -174,13 +174,13 @@ async def test_residents_find_their_communitys_campaigns_with_title_targets_and_
     opened and closes, and whether it is open (a campaign recorded after its closing is listed, not open); one
     campaign by the id of its link reads the same; the mutation's answer carries openedAt and open too."""
     c = await ops.community(gql)
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     targets = [{"id": "office", "name": "街道办事处", "kind": "GOVERNMENT_DEPARTMENT"},
                {"id": "property", "name": "物业服务企业", "kind": "RESIDENT_UNIT"}]
     campaign = (await gql.call(OPEN_CAMPAIGN, {"input": {
         "communityCode": c.code, "title": "2026年度民主评议", "targets": targets,
         "closesAt": ops.iso(timedelta(days=7))}}, c.committee))["openEvaluationCampaign"]["campaign"]
-    assert campaign["open"] is True and before <= at(campaign["openedAt"]) <= datetime.now(timezone.utc)
+    assert campaign["open"] is True and before <= at(campaign["openedAt"]) <= datetime.now(UTC)
     recorded_late = (await gql.call(OPEN_CAMPAIGN, {"input": {
         "communityCode": c.code, "title": "已结束的评议", "targets": targets[1:],
         "closesAt": ops.iso(timedelta(seconds=-1))}}, c.committee))["openEvaluationCampaign"]
@@ -267,7 +267,7 @@ async def test_the_evaluations_migration_refills_an_older_store_from_the_log(fre
         await platform.commands.run(app.register_community, office, code, "长江路社区", "URBAN")
         campaign, receipt = await platform.commands.run(
             app.open_evaluation_campaign, committee, code, "评议",
-            [{"id": "t", "name": "物业", "kind": "RESIDENT_UNIT"}], datetime.now(timezone.utc) + timedelta(days=1))
+            [{"id": "t", "name": "物业", "kind": "RESIDENT_UNIT"}], datetime.now(UTC) + timedelta(days=1))
         for n in range(3):
             await platform.commands.run(app.cast_evaluation, Stamp(Actor(f"r{n}", Role.RESIDENT, code), "t"),
                                         str(campaign.id), "t", "SATISFIED")
@@ -298,7 +298,7 @@ async def test_the_evaluations_migration_refills_an_older_store_from_the_log(fre
 class DemoServer(Server):
     """`gongzhi serve --demo` (what ./start runs), on a database of its own."""
 
-    def start(self, timeout: float = 180) -> "DemoServer":
+    def start(self, timeout: float = 180) -> DemoServer:
         import time
 
         import httpx
@@ -375,8 +375,8 @@ async def test_each_roles_link_signs_the_app_in_as_that_role(demo_server: DemoSe
     """Over HTTP, each printed token is accepted and op:Me answers its role and scope."""
     for role, tok in app_links(demo_server.log, demo_server.port):
         me = (await data(demo_gql, "Me", {}, tok))["me"]
-        assert me["role"] == role and me["scope"] == dict(
-            (r.value, s) for r, s, _ in demo.APP_ACTORS)[role]
+        assert me["role"] == role and me["scope"] == {
+            r.value: s for r, s, _ in demo.APP_ACTORS}[role]
 
 
 async def test_the_demo_has_an_open_campaign_to_evaluate_and_one_with_results(demo_server: DemoServer,

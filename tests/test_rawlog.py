@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ async def test_event_log_reads_a_narrow_scope_in_sql_among_many_events_outside_i
                                      follow=False)
     try:
         committee = Stamp(Actor("c", Role.COMMITTEE, other.code), "t")
-        held_at = datetime.now(timezone.utc)
+        held_at = datetime.now(UTC)
 
         async def writer() -> None:
             for _ in range(OUTSIDE // 30):
@@ -133,7 +133,7 @@ async def test_the_scope_column_is_derived_from_every_row_and_added_to_an_old_st
         await platform.events.prepare()  # and a second start changes nothing
         committee = Stamp(Actor("c", Role.COMMITTEE, code), "t")
         await platform.commands.run(platform.app.record_activity, committee, code, "议事协商", None,  # store.py
-                                    datetime.now(timezone.utc), 5, [])
+                                    datetime.now(UTC), 5, [])
         async with platform.pool.acquire() as conn:
             codes = await conn.fetch(f"SELECT community_code FROM {EVENTS_TABLE} ORDER BY notification_id")
             assert [r[0] for r in codes] == [code, code]

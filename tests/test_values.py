@@ -1,7 +1,7 @@
 """The value types every command's input goes through (issue 7, items 1 and 3): each edge, without I/O."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -17,10 +17,10 @@ from backend.domain.stamp import Stamp
 CODE = "320102001001"
 OFFICE = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "r")
 COMMITTEE = Stamp(Actor("c", Role.COMMITTEE, CODE), "r")
-SOON = datetime.now(timezone.utc) + timedelta(days=1)
+SOON = datetime.now(UTC) + timedelta(days=1)
 
 
-def refused(field: str, check, *args, **kwargs) -> InvalidInput:  # noqa: ANN001 - any value check
+def refused(field: str, check, *args, **kwargs) -> InvalidInput:
     with pytest.raises(InvalidInput) as caught:
         check(*args, **kwargs)
     assert caught.value.code == "INVALID_INPUT" and caught.value.extensions["field"] == field, caught.value.extensions
@@ -33,7 +33,7 @@ def refused(field: str, check, *args, **kwargs) -> InvalidInput:  # noqa: ANN001
     "a\nb", "a\tb", "a\rb",  # no line breaks or tabs in a one-line text
     "abc\u202egnp.exe", "\u202aa", "\u202da", "\u2066a\u2069", "\u2067a", "\u2068a",  # bidi controls
     "a\u200bb", "a\ufeffb", "a\u2060b", "a\u00adb", "a\U000e0041b",  # invisible format characters (Cf)
-    "a\ud800b", "a\udfffb",  # lone surrogates
+    "a\ud800b", "a\udfffb",  # noqa: PT014 - lone surrogates (two different ones; ruff reads both as U+FFFD)
     "a\ufdd0b", "a\uffffb", "a\U0010fffeb",  # noncharacters
     "a\u2028b", "a\u2029b",  # line and paragraph separators
 ])

@@ -6,8 +6,8 @@ import gc
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,10 +15,10 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -29,12 +29,12 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.execution import ExecutionResult
 
 from backend import bootstrap, config
+from backend.api import webapp
 from backend.api.auth import actor_from_header
 from backend.api.context import Context
 from backend.api.documents import PersistedDocuments
-from backend.api.idempotency import header_key, one_mutation_field
 from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
-from backend.api import webapp
+from backend.api.idempotency import header_key, one_mutation_field
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
 from backend.domain.access import Role

@@ -38,7 +38,7 @@ def actor_from_header(secret: str, authorization: str | None) -> Actor:
         return known[0]  # a phone sends the same token with every request: verify it once
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": list(CLAIMS)})
-        if not all(type(claims[name]) is kind for name, kind in CLAIMS.items()):  # noqa: E721 - bool is no int here
+        if not all(type(claims[name]) is kind for name, kind in CLAIMS.items()):
             raise ValueError("a claim of the wrong type")
         role = Role(claims["role"])
         scope = values.scope_prefix(claims["scope"])

@@ -15,7 +15,6 @@ from backend.domain.access import Action, Actor, authorize
 from backend.domain.errors import InvalidInput
 from backend.domain.stamp import Stamp
 
-
 RAW_LOG_BUDGET = 2_000  # rows the raw-log fields of one operation may read, together
 RAW_LOG_OPERATIONS = 64  # operations whose spending a (websocket) context remembers
 

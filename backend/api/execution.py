@@ -29,8 +29,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import (ExecutionResult, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType,
-                     is_leaf_type)
+from graphql import ExecutionResult, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, is_leaf_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 SHARED = "_shared_executions"  # on an event's API object: its results by (operation, variables, actor)
@@ -40,7 +39,7 @@ Plan = list[tuple[str, str, Any]]  # (response key, attribute, how to complete i
 TYPENAME, LEAF, OBJECT, LIST = 0, 1, 2, 3
 
 
-class Irregular(Exception):  # noqa: N818
+class Irregular(Exception):
     """A value the one-pass completion leaves to graphql-core."""
 
 
@@ -91,7 +90,7 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is not None:
             try:
                 return complete_plain(plan, result)
-            except Exception:  # noqa: BLE001 - graphql-core completes it again, and reports what it finds
+            except Exception:  # noqa: BLE001, S110 - graphql-core completes it again, and reports what it finds
                 pass
         return super().collect_and_execute_subfields(return_type, field_details_list, path, result,
                                                      position_context)
@@ -144,7 +143,7 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return None  # interfaces and unions: graphql-core resolves the type
 
     # -- events executed once per document ------------------------------------------------------
-    def build_per_event_executor(self, payload: Any) -> "GongzhiExecutionContext":
+    def build_per_event_executor(self, payload: Any) -> GongzhiExecutionContext:
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
         executor._plans, executor._seen = {}, set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncGenerator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -244,7 +244,7 @@ async def agreements(info: strawberry.Info, scope: str | None, first: int | None
     """P4: the service agreements signed for communities in the scope, newest first (as `tasks` reads)."""
     c = ctx(info)
     rows, more, total = await page(c, "service_agreements", "position", *scope_filter(c, scope), first, after, True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return t.ServiceAgreementConnection(
         edges=[t.ServiceAgreementEdge(cursor=encode_cursor(r["position"]), node=agreement_from_row(r, now))
                for r in rows],
@@ -258,7 +258,7 @@ async def evaluation_campaigns(info: strawberry.Info, scope: str | None, first: 
     c = ctx(info)
     rows, more, total = await page(c, "evaluation_campaigns", "position", *scope_filter(c, scope), first, after,
                                    True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return t.EvaluationCampaignConnection(
         edges=[t.EvaluationCampaignEdge(cursor=encode_cursor(r["position"]), node=campaign_from_row(r, now))
                for r in rows],
@@ -267,7 +267,7 @@ async def evaluation_campaigns(info: strawberry.Info, scope: str | None, first: 
 
 async def evaluation_campaign(info: strawberry.Info, id: str) -> t.EvaluationCampaign | None:
     row = await row_by_id(info, "evaluation_campaigns", id)
-    return campaign_from_row(row, datetime.now(timezone.utc)) if row else None
+    return campaign_from_row(row, datetime.now(UTC)) if row else None
 
 
 async def evaluation_results(info: strawberry.Info, campaign_id: str) -> list[t.TargetResult]:

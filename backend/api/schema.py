@@ -9,8 +9,13 @@ from typing import Any
 import cachetools
 import strawberry
 from graphql import DocumentNode, GraphQLError, parse
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
-from strawberry.extensions import max_aliases, query_depth_limiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    SchemaExtension,
+    max_aliases,
+    query_depth_limiter,
+)
 from strawberry.federation.schema import FederationAny
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
@@ -344,4 +349,4 @@ def build_schema(max_depth: int = 10, max_tokens: int = 5_000) -> strawberry.fed
 
 
 schema = build_schema()
-__all__ = ["schema", "build_schema"]
+__all__ = ["build_schema", "schema"]

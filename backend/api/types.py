@@ -64,7 +64,7 @@ class Community:
     activities_held: int
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, code: strawberry.ID) -> "Community | None":
+    async def resolve_reference(cls, info: strawberry.Info, code: strawberry.ID) -> Community | None:
         from backend.api import resolvers
         return await resolvers.community(info, code)
 
@@ -86,7 +86,7 @@ class Task:
     decline_reason: str | None = None
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Task | None":
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Task | None:
         from backend.api import resolvers
         return await resolvers.task(info, id)
 
@@ -117,7 +117,7 @@ class Organization:
     registered_at: datetime
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Organization | None":
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Organization | None:
         from backend.api import resolvers
         return await resolvers.organization(info, id)
 

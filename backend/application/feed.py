@@ -79,7 +79,7 @@ class LiveFeed:
                 batch = self._after(last)
                 if not batch:
                     async with self._changed:
-                        await self._changed.wait_for(lambda: self.head > last)
+                        await self._changed.wait_for(lambda: self.head > last)  # noqa: B023 - awaited here
                     continue
             for event in batch:
                 last = event.position

@@ -120,7 +120,7 @@ class LogFollower:
                 await self.step()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - keep following; the failed step rolled back
+            except Exception:
                 log.exception("step failed; retrying", follower=self.name)
                 await asyncio.sleep(self.poll_s)
 

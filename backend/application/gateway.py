@@ -16,9 +16,10 @@ save's transaction, so that how it ended is recorded with its events.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import Mapper
 

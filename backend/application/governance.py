@@ -8,8 +8,8 @@ synchronously here or on the event loop (backend/application/gateway.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -19,13 +19,14 @@ from eventsourcing.persistence import IntegrityError
 from backend.application.steps import Commit, Load, Steps, command
 from backend.domain import values
 from backend.domain.access import Action, authorize
-from backend.domain.activity import Activity, volunteer_hours as checked_hours
+from backend.domain.activity import Activity
+from backend.domain.activity import volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community, CommunityKind, duty_items
 from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, VersionConflict
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
-from backend.domain.stamp import Stamp
+from backend.domain.stamp import Stamp, StampedEvent
 from backend.domain.task import DelegationRefusal, Task, basis_for
 
 A = TypeVar("A", bound=Aggregate)
@@ -41,7 +42,7 @@ class Receipt:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def acting(by: Stamp) -> Stamp:
@@ -59,7 +60,7 @@ class Gongzhi(Application[UUID]):
     """The event store of co-governance: every command appends here (table gongzhi_events)."""
 
     name = "Gongzhi"
-    env = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
+    env: ClassVar[dict[str, str]] = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -123,7 +124,7 @@ class Gongzhi(Application[UUID]):
         return community, (yield from self._commit(community, AlreadyExists(f"community {code} is registered already")))
 
     @command
-    def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict]) -> Steps[tuple[Community, Receipt]]:
+    def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict[str, Any]]) -> Steps[tuple[Community, Receipt]]:
         code, items = values.division_code(community_code, "communityCode"), duty_items(items)
         authorize(acting(by).actor, Action.PUBLISH_DUTY_LIST, code)
         community = yield from self._community(code)
@@ -176,7 +177,7 @@ class Gongzhi(Application[UUID]):
                              agreement_uuid, due_at, by)
         return task, (yield from self._commit_change(task))
 
-    def _decide_task(self, by: Stamp, task_id: str, expected_version: int | None,
+    def _decide_task(self, by: Stamp, task_id: str | UUID, expected_version: int | None,
                      decide: Any) -> Steps[tuple[Task, Receipt]]:
         task_id, expected_version = values.uuid(task_id, "id"), values.version(expected_version)
         acting(by)
@@ -220,7 +221,7 @@ class Gongzhi(Application[UUID]):
     @command
     def record_activity(self, by: Stamp, community_code: str, title: str, organizer_id: str | None,
                         held_at: datetime, participants: int,
-                        volunteer_hours: list[dict]) -> Steps[tuple[Activity, Receipt]]:
+                        volunteer_hours: list[dict[str, Any]]) -> Steps[tuple[Activity, Receipt]]:
         community_code, title = values.division_code(community_code, "communityCode"), values.text(title, "title")
         organizer_id = values.optional_identifier(organizer_id, "organizerId")
         held_at = values.moment(held_at, "heldAt")
@@ -233,7 +234,7 @@ class Gongzhi(Application[UUID]):
 
     # -- evaluation (P26) -------------------------------------------------------------------
     @command
-    def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict],
+    def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict[str, Any]],
                                  closes_at: datetime) -> Steps[tuple[EvaluationCampaign, Receipt]]:
         community_code, title = values.division_code(community_code, "communityCode"), values.text(title, "title")
         targets, closes_at = evaluation_targets(targets), values.moment(closes_at, "closesAt")
@@ -267,7 +268,8 @@ class Gongzhi(Application[UUID]):
         and its community's code (None if the entity never existed)."""
         aggregate = None
         community_code = None
-        for domain_event in self.events.get(self.stream_id(entity_id)):
+        for stored in self.events.get(self.stream_id(entity_id)):
+            domain_event = cast(StampedEvent, stored)
             community_code = community_code or domain_event.community_code
             if domain_event.timestamp > as_of:
                 break

@@ -20,13 +20,14 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 import asyncpg
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from backend.domain.errors import InvalidInput
+from backend.domain.stamp import StampedEvent
 
 EVENTS_TABLE = "gongzhi_events"
 NOTIFY_CHANNEL = "gongzhi_events"  # eventsourcing NOTIFYs on the table's name at each insert
@@ -44,10 +45,10 @@ COMMUNITY_CODE = re.compile(r"[0-9]{12}", re.ASCII)
 # event may hold, and NaN). A quote inside a string value is escaped, so only a key matches; no
 # event has a nested "community_code". Plain string functions: ~1.5 us a row (a regex, ~14).
 SCOPE_DDL = (
-    f"CREATE FUNCTION {SCOPE_FUNCTION}(state bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
-    """ AS $$ SELECT nullif(split_part(split_part(encode(state, 'escape'), '"community_code":"', 2), '"', 1), '') $$""",
-    f"ALTER TABLE {EVENTS_TABLE} ADD COLUMN community_code text"
-    f" GENERATED ALWAYS AS ({SCOPE_FUNCTION}(state)) STORED",
+    (f"CREATE FUNCTION {SCOPE_FUNCTION}(state bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
+     """ AS $$ SELECT nullif(split_part(split_part(encode(state, 'escape'), '"community_code":"', 2), '"', 1), '') $$"""),
+    (f"ALTER TABLE {EVENTS_TABLE} ADD COLUMN community_code text"
+     f" GENERATED ALWAYS AS ({SCOPE_FUNCTION}(state)) STORED"),
     f"CREATE INDEX {SCOPE_INDEX} ON {EVENTS_TABLE} (community_code text_pattern_ops, notification_id)",
 )
 
@@ -115,7 +116,8 @@ def select_after(after: int, limit: int, topics: Sequence[str] = (), scope: str 
     """The SQL (and its arguments) of `EventLog.read`. A community's code is its own scope (the
     index gives its events in order); a shorter prefix is the range of codes it starts
     (`text_pattern_ops` compares bytes, and a division code is ASCII digits)."""
-    where, args = ["notification_id > $1"], [after]
+    where: list[str] = ["notification_id > $1"]
+    args: list[Any] = [after]
     if COMMUNITY_CODE.fullmatch(scope):
         args.append(scope)
         where.append(f"community_code = ${len(args)}")
@@ -139,7 +141,7 @@ class EventLog:
     def decode(self, row: asyncpg.Record) -> LoggedEvent:
         stored = StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
                              topic=row["topic"], state=bytes(row["state"]))
-        domain_event = self.mapper.to_domain_event(stored)
+        domain_event = cast(StampedEvent, self.mapper.to_domain_event(stored))
         entity_type, event_type = type_names(row["topic"])
         entity_id = (domain_event.community_code if entity_type == "Community" else str(row["originator_id"]))
         return LoggedEvent(
@@ -204,7 +206,7 @@ class EventLog:
         for row in rows:
             stored = StoredEvent(originator_id=stream_id, originator_version=row["originator_version"],
                                  topic=row["topic"], state=bytes(row["state"]))
-            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)
+            aggregate = cast(StampedEvent, self.mapper.to_domain_event(stored)).mutate(aggregate)
         return aggregate
 
     async def stream(self, stream_id: UUID) -> list[LoggedEvent]:
@@ -212,5 +214,6 @@ class EventLog:
         return [self.decode(row) for row in rows]
 
     async def head(self, conn: asyncpg.Connection | None = None) -> int:
-        return await (conn or self.pool).fetchval(
+        head: int = await (conn or self.pool).fetchval(
             f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
+        return head

@@ -44,7 +44,7 @@ Step = Load | Commit
 Steps = Generator[Step, Any, T]
 
 
-class command(Generic[T]):  # noqa: N801 - used as a decorator
+class command(Generic[T]):
     """Marks a generator method as a command: `app.cmd(...)` runs it synchronously,
     `app.cmd.steps(...)` gives its steps to another driver."""
 

@@ -27,7 +27,8 @@ import asyncpg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from backend.application.idempotency import INSERT as INSERT_KEY, KeyedSave, KeyTaken
+from backend.application.idempotency import INSERT as INSERT_KEY
+from backend.application.idempotency import KeyedSave, KeyTaken
 
 MAX_BATCH = 500  # saves in one transaction
 Pending = tuple[Sequence[StoredEvent], "asyncio.Future[list[int]]", KeyedSave | None]
@@ -125,7 +126,7 @@ class AsyncAppender:
         SaveFailed (from what its command raised) if the command could not be ended."""
         try:
             record = keyed.record(events, at)
-        except Exception as e:  # noqa: BLE001 - the save fails with it; the batch goes on
+        except Exception as e:
             raise SaveFailed() from e
         if not await conn.fetchval(INSERT_KEY, *record):
             raise KeyTaken(f"the key {keyed.key.key!r} was recorded by another request first")

@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
 
 import typer
 from eventsourcing.persistence import PersistenceError
@@ -131,14 +130,14 @@ def token(role: Role = typer.Option(..., help="The actor's role."),
     print(signed)
 
 
-def run(coro_fn):  # noqa: ANN001, ANN201 - small helper for the async commands
+def run(coro_fn):
     """Run an async command on a started platform. While the event loop runs, SIGTERM and SIGHUP come
     to it as loop callbacks that cancel the command (a Python-level handler raising SystemExit mid-loop
     can be lost in a finalizer, and the process would run on); it leaves through SystemExit(128 + signal)
     once the platform has stopped, so that atexit stops an embedded PostgreSQL."""
     received: list[int] = []
 
-    async def go():  # noqa: ANN202
+    async def go():
         loop, command = asyncio.get_running_loop(), asyncio.current_task()
         signals = EXIT_SIGNALS if threading.current_thread() is threading.main_thread() else ()  # (a test's thread)
         for signum in signals:
@@ -192,13 +191,13 @@ def projections_status() -> None:
     Console(width=None if sys.stdout.isatty() else 240).print(table)
 
 
-def _print(event) -> None:  # noqa: ANN001
+def _print(event) -> None:
     sys.stdout.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
 @events_app.command("export")
-def events_export(after: int = 0, output: Optional[Path] = typer.Option(None, "--output", "-o")) -> None:
+def events_export(after: int = 0, output: Path | None = typer.Option(None, "--output", "-o")) -> None:
     """Write the whole log after a position as JSON lines (stdout, or --output)."""
     async def go(platform: bootstrap.Platform) -> int:
         out = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -217,7 +216,7 @@ def events_export(after: int = 0, output: Optional[Path] = typer.Option(None, "-
 
 
 @events_app.command("tail")
-def events_tail(after: Optional[int] = typer.Option(None, help="Start after this position (default: the end).")) -> None:
+def events_tail(after: int | None = typer.Option(None, help="Start after this position (default: the end).")) -> None:
     """Follow the log live, printing each event as a JSON line (Ctrl-C to stop)."""
     async def go(platform: bootstrap.Platform) -> None:
         await platform.feed.start()
@@ -245,7 +244,7 @@ def history(entity_id: str) -> None:
 
 @app.command()
 def bench(quick: bool = typer.Option(False, "--quick", help="Smaller loads; under 5 minutes."),
-          json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON."),
+          json_file: Path | None = typer.Option(None, "--json", help="Also write the figures as JSON."),
           tiny: bool = typer.Option(False, "--tiny", hidden=True, help="A token load, for the smoke test.")) -> None:
     """Measure every hot path against its physical baseline (starts its own database and server)."""
     from bench.run import run as run_bench
@@ -262,8 +261,8 @@ def schema_export(directory: Path = typer.Option(Path("schema"), help="Where sch
 
 @operations_app.command("manifest")
 def operations_manifest(
-        directory: Optional[Path] = typer.Option(None, help="The operations' folder (default: frontend-spec/operations)."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write (default: manifest.json in it).")
+        directory: Path | None = typer.Option(None, help="The operations' folder (default: frontend-spec/operations)."),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Where to write (default: manifest.json in it).")
 ) -> None:
     """Write the persisted documents' manifest (Apollo's format; ids are the SHA-256 of each file's text)."""
     from graphql import GraphQLError
@@ -276,6 +275,6 @@ def operations_manifest(
     console.print(f"wrote {path}")
 
 
-from backend.cli.screenshots import screenshots  # noqa: E402 (`gongzhi screenshots`; Playwright loads only when run)
+from backend.cli.screenshots import screenshots
 
 app.command()(screenshots)

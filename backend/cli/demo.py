@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backend.application.governance import Gongzhi
 from backend.domain.access import Actor, Role
@@ -56,7 +56,7 @@ def seed(app: Gongzhi) -> int:
     if is_seeded(app):
         return 0
     rng = random.Random(2026)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     codes = [f"{street}{n:03d}" for street in STREETS for n in range(1, 5)]
     for code, name in zip(codes, COMMUNITY_NAMES):
         street = code[:9]

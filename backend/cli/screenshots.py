@@ -22,7 +22,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -40,10 +39,10 @@ HOME = "320102001001"  # the demo's first community
 class Screen:
     file: str  # the PNG's name, without .png: <role>-<screen>
     path: str  # under /app
-    role: Optional[Role]  # signed in as the demo's actor of this role; None: signed out
+    role: Role | None  # signed in as the demo's actor of this role; None: signed out
     wait_for: str  # a CSS selector visible once the screen is ready
-    action: Optional[str] = None  # then tap this selector's first match...
-    then_wait_for: Optional[str] = None  # ...and wait for this one
+    action: str | None = None  # then tap this selector's first match...
+    then_wait_for: str | None = None  # ...and wait for this one
     elder: bool = False
 
 
@@ -103,7 +102,7 @@ def cjk_font() -> bool:
     """Whether fontconfig knows a font for Chinese (none: the screenshots would show tofu)."""
     if not shutil.which("fc-list"):
         return False
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30)
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False)
     return bool(listed.stdout.strip())
 
 
@@ -142,7 +141,7 @@ async def take(url: str, out: Path, screens: list[Screen], tokens: dict[Role, st
 
 def screenshots(url: str = typer.Option("http://127.0.0.1:8000", help="The running server (with the demo data)."),
                 out: Path = typer.Option(Path("frontend-spec/screens"), help="Where the PNGs go."),
-                only: Optional[list[str]] = typer.Option(None, help="Only these files of the table (repeatable).")
+                only: list[str] | None = typer.Option(None, help="Only these files of the table (repeatable).")
                 ) -> None:
     """Save a 390x844 PNG of each screen of the app, signed in as each demo role, from a running server."""
     try:

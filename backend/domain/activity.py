@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -12,7 +13,7 @@ from backend.domain.stamp import Stamp
 MAX_HOURS = values.MAX_VOLUNTEER_HOURS
 
 
-def volunteer_hours(entries: list[dict]) -> list[dict]:
+def volunteer_hours(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Checks who volunteered and for how long: at most MAX_VOLUNTEER_ENTRIES entries."""
     return [{"volunteer_id": values.identifier(entry.get("volunteer_id"), "volunteerId"),
              "hours": values.hours(entry.get("hours"), "hours")}
@@ -24,7 +25,7 @@ class Activity(Aggregate):
 
     @event("ActivityHeld")
     def __init__(self, title: str, organizer_id: str | None, held_at: datetime, participants: int,
-                 volunteer_hours: list, actor: dict, request_id: str, community_code: str,
+                 volunteer_hours: list[dict[str, Any]], actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
@@ -35,7 +36,7 @@ class Activity(Aggregate):
 
     @classmethod
     def record(cls, community_code: str, title: str, organizer_id: str | None, held_at: datetime,
-               participants: int, hours: list[dict], by: Stamp) -> "Activity":
+               participants: int, hours: list[dict[str, Any]], by: Stamp) -> Activity:
         return cls(title=values.text(title, "title"),
                    organizer_id=values.optional_identifier(organizer_id, "organizerId"),
                    held_at=values.moment(held_at, "heldAt"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -14,7 +15,7 @@ class ServiceAgreement(Aggregate):
 
     @event("ServiceAgreementSigned")
     def __init__(self, department: str, scope: str, funding_yuan: str, valid_until: datetime,
-                 actor: dict, request_id: str, community_code: str,
+                 actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.department = department
@@ -24,7 +25,7 @@ class ServiceAgreement(Aggregate):
 
     @classmethod
     def sign(cls, community_code: str, department: str, scope: str, funding_yuan: str,
-             valid_until: datetime, by: Stamp) -> "ServiceAgreement":
+             valid_until: datetime, by: Stamp) -> ServiceAgreement:
         values.moment(valid_until, "validUntil")  # an expired agreement may be recorded; it carries no task
         return cls(
             department=values.text(department, "department", 200),

@@ -42,7 +42,7 @@ class Community(Aggregate):
         return values.community_id(code)
 
     @event("CommunityRegistered")
-    def __init__(self, code: str, name: str, kind: str, actor: dict, request_id: str, community_code: str,
+    def __init__(self, code: str, name: str, kind: str, actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.code = code
         self.name = name
@@ -51,7 +51,7 @@ class Community(Aggregate):
         self.duty_items: list[dict[str, str]] = []
 
     @classmethod
-    def register(cls, code: str, name: str, kind: str, by: Stamp) -> "Community":
+    def register(cls, code: str, name: str, kind: str, by: Stamp) -> Community:
         values.division_code(code)
         kind = values.choice(kind, CommunityKind, "kind")
         return cls(code=code, name=values.text(name, "name", 200), kind=kind, **by.on(code))
@@ -60,7 +60,7 @@ class Community(Aggregate):
         self._published(self.duty_list_version + 1, duty_items(items), **by.on(self.code))
 
     @event("DutyListPublished")
-    def _published(self, duty_list_version: int, items: list, actor: dict, request_id: str, community_code: str,
+    def _published(self, duty_list_version: int, items: list[dict[str, Any]], actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.duty_list_version = duty_list_version
         self.duty_items = items

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -25,7 +26,7 @@ class Satisfaction(str, Enum):
     DISSATISFIED = "DISSATISFIED"
 
 
-def evaluation_targets(targets: list[dict]) -> list[dict]:
+def evaluation_targets(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Checks a campaign's targets: 1 to MAX_CAMPAIGN_TARGETS, each an id, a name and a kind, no id twice."""
     if not values.items(targets, "targets", values.MAX_CAMPAIGN_TARGETS):
         raise InvalidInput("a campaign needs at least one target", field="targets")
@@ -44,8 +45,8 @@ class EvaluationCampaign(Aggregate):
     """A campaign of democratic evaluation opened by the committee (评议活动)."""
 
     @event("EvaluationCampaignOpened")
-    def __init__(self, title: str, targets: list, closes_at: datetime,
-                 actor: dict, request_id: str, community_code: str,
+    def __init__(self, title: str, targets: list[dict[str, Any]], closes_at: datetime,
+                 actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
@@ -53,13 +54,13 @@ class EvaluationCampaign(Aggregate):
         self.closes_at = closes_at
 
     @classmethod
-    def open(cls, community_code: str, title: str, targets: list[dict], closes_at: datetime,
-             by: Stamp) -> "EvaluationCampaign":
+    def open(cls, community_code: str, title: str, targets: list[dict[str, Any]], closes_at: datetime,
+             by: Stamp) -> EvaluationCampaign:
         values.moment(closes_at, "closesAt")  # a campaign may be recorded after it closed; it takes no ballot
         return cls(title=values.text(title, "title"), targets=evaluation_targets(targets), closes_at=closes_at,
                    **by.on(community_code))
 
-    def target(self, target_id: str) -> dict:
+    def target(self, target_id: str) -> dict[str, Any]:
         for target in self.targets:
             if target["id"] == target_id:
                 return target
@@ -80,7 +81,7 @@ class EvaluationBallot(Aggregate):
 
     @event("EvaluationCast")
     def __init__(self, campaign_id: UUID, target_id: str, resident_id: str, satisfaction: str,
-                 comment: str | None, actor: dict, request_id: str, community_code: str,
+                 comment: str | None, actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.campaign_id = campaign_id
@@ -91,7 +92,7 @@ class EvaluationBallot(Aggregate):
 
     @classmethod
     def cast(cls, campaign: EvaluationCampaign, target_id: str, satisfaction: Satisfaction,
-             comment: str | None, now: datetime, by: Stamp) -> "EvaluationBallot":
+             comment: str | None, now: datetime, by: Stamp) -> EvaluationBallot:
         comment = values.optional_text(comment, "comment", 2000, multiline=True)
         satisfaction_ = values.choice(satisfaction, Satisfaction, "satisfaction")
         resident_id = values.identifier(by.actor.id, "actor")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -29,7 +30,7 @@ class Organization(Aggregate):
 
     @event("OrganizationRegistered")
     def __init__(self, name: str, category: str, status: str, hub_id: UUID | None,
-                 actor: dict, request_id: str, community_code: str,
+                 actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.name = name
@@ -39,7 +40,7 @@ class Organization(Aggregate):
 
     @classmethod
     def register(cls, community_code: str, name: str, category: OrganizationCategory,
-                 status: OrganizationStatus, hub_id: UUID | None, by: Stamp) -> "Organization":
+                 status: OrganizationStatus, hub_id: UUID | None, by: Stamp) -> Organization:
         return cls(name=values.text(name, "name", 200),
                    category=values.choice(category, OrganizationCategory, "category"),
                    status=values.choice(status, OrganizationStatus, "status"),

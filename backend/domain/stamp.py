@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
 
 from backend.domain.access import Actor
 
@@ -22,3 +24,17 @@ class Stamp:
             "client_request_id": self.client_request_id,
             "community_code": community_code,
         }
+
+
+class StampedEvent(Protocol):
+    """A governance event as stored: every event carries its Stamp's fields (`Stamp.on`) beside the library's own.
+    The library's mapper hands events back as its generic protocol; readers cast them to this."""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor: dict[str, Any]
+    request_id: str
+    community_code: str
+
+    def mutate(self, aggregate: Any) -> Any: ...

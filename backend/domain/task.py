@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -48,7 +49,7 @@ class Task(Aggregate):
     @event("TaskDelegated")
     def __init__(self, title: str, from_department: str, basis: str, duty_item_code: str | None,
                  duty_list_version: int, agreement_id: UUID | None, due_at: datetime | None,
-                 actor: dict, request_id: str, community_code: str,
+                 actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
@@ -64,7 +65,7 @@ class Task(Aggregate):
     @classmethod
     def delegate(cls, community: Community, title: str, from_department: str, basis: TaskBasis,
                  duty_item_code: str | None, agreement_id: UUID | None, due_at: datetime | None,
-                 by: Stamp) -> "Task":
+                 by: Stamp) -> Task:
         return cls(
             title=values.text(title, "title"),
             from_department=values.text(from_department, "fromDepartment", 200),
@@ -99,18 +100,18 @@ class Task(Aggregate):
         self._completed(**by.on(self.community_code))
 
     @event("TaskAccepted")
-    def _accepted(self, actor: dict, request_id: str, community_code: str,
+    def _accepted(self, actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.status = TaskStatus.ACCEPTED.value
 
     @event("TaskDeclined")
-    def _declined(self, reason: str, actor: dict, request_id: str, community_code: str,
+    def _declined(self, reason: str, actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.status = TaskStatus.DECLINED.value
         self.decline_reason = reason
 
     @event("TaskCompleted")
-    def _completed(self, actor: dict, request_id: str, community_code: str,
+    def _completed(self, actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.status = TaskStatus.COMPLETED.value
 
@@ -121,7 +122,7 @@ class DelegationRefusal(Aggregate):
     @event("TaskDelegationRefused")
     def __init__(self, title: str, from_department: str, duty_item_code: str | None,
                  agreement_id: UUID | None, duty_list_version: int, reason: str,
-                 actor: dict, request_id: str, community_code: str,
+                 actor: dict[str, Any], request_id: str, community_code: str,
                  client_request_id: str | None = None) -> None:
         self.community_code = community_code
         self.title = title

@@ -103,7 +103,7 @@ def text(value: Any, field: str, max_length: int = 500, multiline: bool = False)
         raise InvalidInput(f"{field} must not be empty", field=field)
     if len(value) > max_length:
         raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
-    return value
+    return str(value)
 
 
 def optional_text(value: Any, field: str, max_length: int = 500, multiline: bool = False) -> str | None:
@@ -128,7 +128,7 @@ def division_code(value: Any, field: str = "code") -> str:
     """A community's 12-digit statistical division code (统计用区划代码): ASCII digits only."""
     if not is_division_code(value):
         raise InvalidInput(f"a community code is 12 ASCII digits, not {value!r:.80}", field=field)
-    return value
+    return str(value)
 
 
 def is_division_code(value: Any) -> bool:
