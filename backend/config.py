@@ -23,6 +23,9 @@ class Settings:
     max_subscriptions_per_connection: int = 20  # per websocket; beyond it a subscribe gets an `error`
     cors_origins: tuple[str, ...] = ()  # web origins allowed to call the API from a browser (none by default)
     trusted_documents: str = "off"  # off, allow or only: which documents run (backend/api/documents.py)
+    # graphql-core's own execution instead of backend/api/execution.py's shortcuts, which rely on graphql-core's and
+    # strawberry's internals (pinned in pyproject.toml): for trying a newer release of either before moving the pins.
+    plain_execution: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -44,6 +47,7 @@ def load(make_secret: bool = True) -> Settings:
         max_subscriptions_per_connection=int(os.environ.get("GONGZHI_MAX_SUBSCRIPTIONS_PER_CONNECTION") or 20),
         cors_origins=tuple(o.strip() for o in os.environ.get("GONGZHI_CORS_ORIGINS", "").split(",") if o.strip()),
         trusted_documents=(os.environ.get("GONGZHI_TRUSTED_DOCUMENTS") or "off").strip().lower(),
+        plain_execution=(os.environ.get("GONGZHI_PLAIN_EXECUTION") or "").strip().lower() in ("1", "true", "yes"),
     )
 
 

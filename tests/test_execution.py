@@ -104,3 +104,30 @@ def test_the_irregular_cases_are_errors_where_graphql_core_puts_them() -> None:
     assert ("branches", 3, "leaves", 1) in paths  # a null item in a list of non-null items
     assert result["data"]["branches"][0]["leaves"][1] == {"name": "z", "colour": "BLUE"}
     assert result["data"]["branches"][1] is None and result["data"]["branches"][2] is None
+
+
+def test_build_schema_plain_uses_graphql_cores_own_execution() -> None:
+    """GONGZHI_PLAIN_EXECUTION's schema runs strawberry's graphql-core execution, the default runs the shortcuts."""
+    from backend.api.schema import build_schema
+    assert build_schema().execution_context_class is GongzhiExecutionContext
+    assert build_schema(plain=True).execution_context_class is not GongzhiExecutionContext
+
+
+async def test_a_server_with_plain_execution_gives_the_same_answers(server, data_dir, database_url, gql) -> None:
+    """A server started with GONGZHI_PLAIN_EXECUTION=1 (to try a newer graphql-core or strawberry before moving the
+    pins in pyproject.toml) answers what the default server answers, on the same database."""
+    from tests import ops
+    from tests.harness import Client, Server, server_env
+    c = await ops.community(gql)
+    task = (await ops.delegate(gql, c))["task"]
+    query = ("query($scope: String, $id: ID!) { tasks(scope: $scope) { totalCount edges { cursor node { id title status"
+             " basis dueAt version communityCode } } pageInfo { hasNextPage endCursor } } task(id: $id) { id title } }")
+    plain = Server(server_env(data_dir, database_url) | {"GONGZHI_PLAIN_EXECUTION": "1", "GONGZHI_POOL_SIZE": "2"})
+    plain.start()
+    try:
+        variables = {"scope": c.code, "id": task["id"]}
+        expected = await gql.call(query, variables, c.auditor)
+        got = await Client(plain.url).call(query, variables, c.auditor)
+    finally:
+        plain.stop()
+    assert got == expected and expected["tasks"]["totalCount"] == 1

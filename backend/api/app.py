@@ -238,7 +238,7 @@ def create_app(settings: config.Settings | None = None,
                on_start: Callable[[Platform], Awaitable[None]] | None = None,
                projections: Sequence[Projection] = ALL) -> Starlette:
     settings = settings or config.load()
-    schema = build_schema(settings.max_query_depth, settings.max_query_tokens)
+    schema = build_schema(settings.max_query_depth, settings.max_query_tokens, settings.plain_execution)
     documents = PersistedDocuments.load(settings.trusted_documents)
     graphql = GongzhiGraphQL(schema, documents, settings.secret, graphql_ide="graphiql",
                              max_subscriptions_per_connection=settings.max_subscriptions_per_connection)

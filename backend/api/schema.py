@@ -334,7 +334,9 @@ class GongzhiSchema(strawberry.federation.Schema):
         Unexpected errors are logged where they get their code (backend/api/errors.py)."""
 
 
-def build_schema(max_depth: int = 10, max_tokens: int = 5_000) -> strawberry.federation.Schema:
+def build_schema(max_depth: int = 10, max_tokens: int = 5_000, plain: bool = False) -> strawberry.federation.Schema:
+    """The served schema; `plain` runs graphql-core's own execution (GONGZHI_PLAIN_EXECUTION) instead of
+    GongzhiExecutionContext's shortcuts."""
     # The limit rules are made once, so a document's validation can be kept with it (DocumentCache).
     # Clients send the same few documents again and again, so each is parsed and validated once;
     # a document of more than `max_tokens` tokens is refused while it is parsed.
@@ -342,7 +344,7 @@ def build_schema(max_depth: int = 10, max_tokens: int = 5_000) -> strawberry.fed
     return GongzhiSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
-        execution_context_class=GongzhiExecutionContext,
+        execution_context_class=None if plain else GongzhiExecutionContext,
         extensions=[ErrorCodes, lambda: MaxTokensLimiter(max_tokens), lambda: AddValidationRules(limits),
                     DocumentCache],
     )
