@@ -73,7 +73,7 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     app = await asyncio.to_thread(Gongzhi, database.eventsourcing_env(url, settings.pool_size))
     pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=READ_POOL_SIZE,
                                      reset=database.keep_session)
-    events = EventLog(pool, app.mapper)
+    events = EventLog(pool, app.mapper, app.recorder.events_table_name, app.recorder.channel_name)
     await events.prepare()  # the events table's scope column and index, once per store
     records = IdempotencyRecords(pool)
     await records.prepare()  # the idempotency keys' table, once per store

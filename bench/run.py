@@ -33,7 +33,6 @@ from rich.table import Table
 
 from backend import bootstrap, config, database
 from backend.api.auth import issue
-from backend.application.log import EVENTS_TABLE
 from backend.domain.access import Actor, Role
 from backend.domain.stamp import Stamp
 
@@ -213,8 +212,8 @@ async def raw_inserts(p: bootstrap.Platform, seconds: float, writers: int) -> fl
     """The same rows (a stored event's columns and a typical state) inserted by 32 asyncpg
     connections, one committed INSERT each, into a table shaped like the events table."""
     async with p.pool.acquire() as conn:
-        state = await conn.fetchval(f"SELECT state FROM {EVENTS_TABLE} ORDER BY notification_id DESC LIMIT 1")
-        topic = await conn.fetchval(f"SELECT topic FROM {EVENTS_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        state = await conn.fetchval(f"SELECT state FROM {p.events.table} ORDER BY notification_id DESC LIMIT 1")
+        topic = await conn.fetchval(f"SELECT topic FROM {p.events.table} ORDER BY notification_id DESC LIMIT 1")
         await conn.execute("DROP TABLE IF EXISTS bench_raw_events")
         await conn.execute("CREATE TABLE bench_raw_events (originator_id uuid NOT NULL, originator_version bigint"
                            " NOT NULL, topic text, state bytea, notification_id bigserial,"
@@ -368,7 +367,7 @@ async def bench_rebuild(p: bootstrap.Platform) -> dict[str, Any]:
     rows = 0
     async with p.pool.acquire() as conn, conn.transaction():
         async for _ in conn.cursor(f"SELECT notification_id, originator_id, originator_version, topic, state"
-                                   f" FROM {EVENTS_TABLE} ORDER BY notification_id", prefetch=1000):
+                                   f" FROM {p.events.table} ORDER BY notification_id", prefetch=1000):
             rows += 1
     scan = rows / (time.perf_counter() - t0)
     return {"events_per_s": round(events / elapsed, 1), "raw_scan_rows_per_s": round(scan, 1),
@@ -706,7 +705,7 @@ async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[
 
 
 async def stored(p: bootstrap.Platform) -> int:
-    return await p.pool.fetchval(f"SELECT count(*) FROM {EVENTS_TABLE}")
+    return await p.pool.fetchval(f"SELECT count(*) FROM {p.events.table}")
 
 
 async def wait_projected(p: bootstrap.Platform) -> None:

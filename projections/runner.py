@@ -132,7 +132,7 @@ class ProjectionRunner:
         self._advanced = asyncio.Condition()
         #: Told of each batch after it commits (projections/live.py); it must not wait on anyone's readers.
         self.on_commit: Callable[[Settled], Awaitable[None]] | None = None
-        self._follower = LogFollower(pool, "projection-runner", self.catch_up)
+        self._follower = LogFollower(pool, "projection-runner", self.catch_up, events.channel)
 
     async def migrate(self) -> list[str]:
         async with self.pool.acquire() as conn:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from backend import bootstrap, config
+from backend import bootstrap, config, database
 from backend.api.context import RAW_LOG_BUDGET
-from backend.application.log import EVENTS_TABLE, RAW_LOG_TIMEOUT_MS, SCOPE_FUNCTION, SCOPE_INDEX, select_after
+from backend.application.governance import Gongzhi
+from backend.application.log import RAW_LOG_TIMEOUT_MS, SCOPE_FUNCTION, SCOPE_INDEX, select_after
 from backend.domain.access import Actor, Role
 from backend.domain.stamp import Stamp
 from tests import ops
@@ -27,6 +28,15 @@ def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield plan
     for child in plan.get("Plans", ()):
         yield from plan_nodes(child)
+
+
+def events_table(url: str) -> str:
+    """The events table, as the library's recorder names it (the platform reads the name there too)."""
+    app = Gongzhi(database.eventsourcing_env(url, 1))
+    try:
+        return app.recorder.events_table_name
+    finally:
+        app.close()
 
 
 async def explain(url: str, sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -56,6 +66,7 @@ async def test_event_log_reads_a_narrow_scope_in_sql_among_many_events_outside_i
                                             None, held_at, 5, [])
 
         await asyncio.gather(*(writer() for _ in range(30)))
+        table = platform.events.table
     finally:
         await platform.stop()
     for _ in range(2):
@@ -66,12 +77,12 @@ async def test_event_log_reads_a_narrow_scope_in_sql_among_many_events_outside_i
     assert events == [{"type": "TaskDelegated", "communityCode": mine.code}] * 3
     # the read is the scope's own rows through the scope's index, not a scan of the log after `start`
     for scope, expected in ((mine.code, 3), (mine.street, 3 + OUTSIDE)):
-        nodes = await explain(direct_url, *select_after(start, 1000, (), scope))
+        nodes = await explain(direct_url, *select_after(table, start, 1000, (), scope))
         assert any(node.get("Index Name") == SCOPE_INDEX for node in nodes), nodes
         read = max(node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0) for node in nodes
                    if node["Node Type"].endswith("Scan"))  # the rows the scans examined
         assert read <= expected + 10, (scope, read, nodes)
-    nodes = await explain(direct_url, *select_after(start, 1000, (), mine.code))
+    nodes = await explain(direct_url, *select_after(table, start, 1000, (), mine.code))
     assert sum(node.get("Rows Removed by Filter", 0) for node in nodes) == 0
 
 
@@ -106,7 +117,7 @@ async def test_a_raw_log_read_is_stopped_at_its_statement_timeout(gql: Client, d
     conn = await connect(direct_url)
     try:
         async with conn.transaction():
-            await conn.execute(f"LOCK TABLE {EVENTS_TABLE} IN ACCESS EXCLUSIVE MODE")
+            await conn.execute(f"LOCK TABLE {await asyncio.to_thread(events_table, direct_url)} IN ACCESS EXCLUSIVE MODE")
             started = time.monotonic()
             error = await asyncio.wait_for(gql.error(ops.EVENT_LOG, {"after": 0, "first": 10}, c.auditor), limit + 5)
             elapsed = time.monotonic() - started
@@ -126,7 +137,7 @@ async def test_the_scope_column_is_derived_from_every_row_and_added_to_an_old_st
     office = Stamp(Actor("o", Role.STREET_OFFICE, "320102001"), "t")
     try:
         async with platform.pool.acquire() as conn:
-            await conn.execute(f"DROP INDEX {SCOPE_INDEX}; ALTER TABLE {EVENTS_TABLE} DROP COLUMN community_code;"
+            await conn.execute(f"DROP INDEX {SCOPE_INDEX}; ALTER TABLE {platform.events.table} DROP COLUMN community_code;"
                                f" DROP FUNCTION {SCOPE_FUNCTION}")
         await asyncio.to_thread(platform.app.register_community, office, code, "社区", "URBAN")  # the library's
         await platform.events.prepare()  # what a start does: the old store gets the column and its index
@@ -135,7 +146,7 @@ async def test_the_scope_column_is_derived_from_every_row_and_added_to_an_old_st
         await platform.commands.run(platform.app.record_activity, committee, code, "议事协商", None,  # store.py
                                     datetime.now(UTC), 5, [])
         async with platform.pool.acquire() as conn:
-            codes = await conn.fetch(f"SELECT community_code FROM {EVENTS_TABLE} ORDER BY notification_id")
+            codes = await conn.fetch(f"SELECT community_code FROM {platform.events.table} ORDER BY notification_id")
             assert [r[0] for r in codes] == [code, code]
             derived = await conn.fetch(
                 f"SELECT {SCOPE_FUNCTION}(convert_to(s, 'UTF8')) FROM unnest($1::text[]) AS s",

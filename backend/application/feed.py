@@ -27,7 +27,7 @@ class LiveFeed:
         self._buffer: deque[LoggedEvent] = deque()
         self._buffer_size = buffer_size
         self._changed = asyncio.Condition()
-        self._follower = LogFollower(pool, "live-feed", self._read_new)
+        self._follower = LogFollower(pool, "live-feed", self._read_new, events.channel)
 
     @property
     def listening(self) -> bool:

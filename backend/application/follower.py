@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
-from backend.application.log import NOTIFY_CHANNEL
-
 log = structlog.get_logger("gongzhi.follower")
 
 RECONNECT_FIRST_S = 0.1
@@ -34,9 +32,11 @@ def alive(conn: asyncpg.Connection) -> bool:
 
 
 class LogFollower:
-    def __init__(self, pool: asyncpg.Pool, name: str, step: Callable[[], Awaitable[object]],
+    def __init__(self, pool: asyncpg.Pool, name: str, step: Callable[[], Awaitable[object]], channel: str,
                  poll_s: float = 1.0) -> None:
+        """`channel`: what the log's inserts NOTIFY (EventLog.channel, the recorder's name for it)."""
         self.pool = pool
+        self.channel = channel
         self.name = name
         self.step = step
         self.poll_s = poll_s
@@ -67,7 +67,7 @@ class LogFollower:
         conn = await self.pool.acquire()
         try:
             conn.add_termination_listener(self._on_terminated)
-            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            await conn.add_listener(self.channel, self._on_notify)
         except BaseException:
             await self._drop(conn)
             raise
@@ -79,7 +79,7 @@ class LogFollower:
             return
         with contextlib.suppress(Exception):
             conn.remove_termination_listener(self._on_terminated)
-            await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await conn.remove_listener(self.channel, self._on_notify)
         with contextlib.suppress(Exception):
             await self.pool.release(conn, timeout=CONNECT_TIMEOUT_S)
 

@@ -29,11 +29,8 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from backend.domain.errors import InvalidInput
 from backend.domain.stamp import StampedEvent
 
-EVENTS_TABLE = "gongzhi_events"
-NOTIFY_CHANNEL = "gongzhi_events"  # eventsourcing NOTIFYs on the table's name at each insert
 METADATA = {"originator_id", "originator_version", "timestamp", "originator_topic",
             "actor", "request_id", "client_request_id", "community_code"}
-SELECT = f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"
 SCOPE_FUNCTION = "gongzhi_event_community"
 SCOPE_INDEX = "gongzhi_events_scope_idx"
 SCOPE_LOCK = 0x676F6E675A  # the advisory lock under which the scope column is added
@@ -44,13 +41,19 @@ COMMUNITY_CODE = re.compile(r"[0-9]{12}", re.ASCII)
 # can fail it, as a JSON parse can (PostgreSQL's json and jsonb both refuse the \u0000 an old
 # event may hold, and NaN). A quote inside a string value is escaped, so only a key matches; no
 # event has a nested "community_code". Plain string functions: ~1.5 us a row (a regex, ~14).
-SCOPE_DDL = (
-    (f"CREATE FUNCTION {SCOPE_FUNCTION}(state bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
-     """ AS $$ SELECT nullif(split_part(split_part(encode(state, 'escape'), '"community_code":"', 2), '"', 1), '') $$"""),
-    (f"ALTER TABLE {EVENTS_TABLE} ADD COLUMN community_code text"
-     f" GENERATED ALWAYS AS ({SCOPE_FUNCTION}(state)) STORED"),
-    f"CREATE INDEX {SCOPE_INDEX} ON {EVENTS_TABLE} (community_code text_pattern_ops, notification_id)",
-)
+def scope_ddl(table: str) -> tuple[str, str, str]:
+    """The scope function, the events table's generated column and its index (see above)."""
+    return (
+        (f"CREATE FUNCTION {SCOPE_FUNCTION}(state bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE"
+         """ AS $$ SELECT nullif(split_part(split_part(encode(state, 'escape'), '"community_code":"', 2), '"', 1), '') $$"""),
+        (f"ALTER TABLE {table} ADD COLUMN community_code text"
+         f" GENERATED ALWAYS AS ({SCOPE_FUNCTION}(state)) STORED"),
+        f"CREATE INDEX {SCOPE_INDEX} ON {table} (community_code text_pattern_ops, notification_id)",
+    )
+
+
+def select_from(table: str) -> str:
+    return f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table}"
 
 
 class LoggedEvent(NamedTuple):
@@ -112,7 +115,7 @@ class RawLogTimeout(InvalidInput):
     """A raw-log read for a request ran past RAW_LOG_TIMEOUT_MS and was cancelled."""
 
 
-def select_after(after: int, limit: int, topics: Sequence[str] = (), scope: str = "") -> tuple[Any, ...]:
+def select_after(table: str, after: int, limit: int, topics: Sequence[str] = (), scope: str = "") -> tuple[Any, ...]:
     """The SQL (and its arguments) of `EventLog.read`. A community's code is its own scope (the
     index gives its events in order); a shorter prefix is the range of codes it starts
     (`text_pattern_ops` compares bytes, and a division code is ASCII digits)."""
@@ -128,15 +131,20 @@ def select_after(after: int, limit: int, topics: Sequence[str] = (), scope: str 
         args.append(list(topics))
         where.append(f"topic = ANY(${len(args)}::text[])")
     args.append(limit)
-    return f"{SELECT} WHERE {' AND '.join(where)} ORDER BY notification_id LIMIT ${len(args)}", *args
+    return f"{select_from(table)} WHERE {' AND '.join(where)} ORDER BY notification_id LIMIT ${len(args)}", *args
 
 
 class EventLog:
     """Async reads of the log with asyncpg."""
 
-    def __init__(self, pool: asyncpg.Pool, mapper: Mapper[UUID]) -> None:
+    def __init__(self, pool: asyncpg.Pool, mapper: Mapper[UUID], table: str, channel: str) -> None:
+        """`table` and `channel`: the events table and the channel its inserts NOTIFY, as the library's recorder
+        names them (`recorder.events_table_name`, `recorder.channel_name`)."""
         self.pool = pool
         self.mapper = mapper
+        self.table = table
+        self.channel = channel
+        self._select = select_from(table)
 
     def decode(self, row: asyncpg.Record) -> LoggedEvent:
         stored = StoredEvent(originator_id=row["originator_id"], originator_version=row["originator_version"],
@@ -159,18 +167,18 @@ class EventLog:
             function, column, index = await conn.fetchrow(
                 "SELECT to_regprocedure($1) IS NOT NULL, EXISTS (SELECT FROM pg_attribute WHERE attrelid ="
                 " to_regclass($2) AND attname = 'community_code' AND NOT attisdropped), to_regclass($3) IS NOT NULL",
-                f"{SCOPE_FUNCTION}(bytea)", EVENTS_TABLE, SCOPE_INDEX)
-            for done, statement in zip((function, column, index), SCOPE_DDL, strict=True):
+                f"{SCOPE_FUNCTION}(bytea)", self.table, SCOPE_INDEX)
+            for done, statement in zip((function, column, index), scope_ddl(self.table), strict=True):
                 if not done:
                     await conn.execute(statement)
             if not column:  # the planner needs the new column's statistics to choose the index
-                await conn.execute(f"ANALYZE {EVENTS_TABLE} (community_code)")
+                await conn.execute(f"ANALYZE {self.table} (community_code)")
 
     async def read(self, after: int, limit: int, topics: Sequence[str] = (),
                    conn: asyncpg.Connection | None = None, scope: str = "") -> list[LoggedEvent]:
         """The events after a position, in order: at most `limit`, of the given topics (all if none),
         in the communities whose codes start with `scope` (all if it is empty)."""
-        rows = await (conn or self.pool).fetch(*select_after(after, limit, topics, scope))
+        rows = await (conn or self.pool).fetch(*select_after(self.table, after, limit, topics, scope))
         return [self.decode(row) for row in rows]
 
     async def read_bounded(self, after: int, limit: int, topics: Sequence[str] = (),
@@ -182,7 +190,7 @@ class EventLog:
     async def stream_bounded(self, stream_id: UUID, limit: int) -> list[LoggedEvent]:
         """The first `limit` events of a stream, oldest first, for a request (as `read_bounded`)."""
         async with self._bounded() as conn:
-            rows = await conn.fetch(f"{SELECT} WHERE originator_id = $1 ORDER BY originator_version LIMIT $2",
+            rows = await conn.fetch(f"{self._select} WHERE originator_id = $1 ORDER BY originator_version LIMIT $2",
                                     stream_id, limit)
         return [self.decode(row) for row in rows]
 
@@ -199,7 +207,7 @@ class EventLog:
     async def aggregate(self, stream_id: UUID, version: int | None = None) -> Any:
         """The aggregate of a stream as stored now, or as it stood at `version` (None if it has no events):
         its events, decoded by the mapper, folded as eventsourcing's repository folds them."""
-        rows = await self.pool.fetch(f"SELECT originator_version, topic, state FROM {EVENTS_TABLE} WHERE originator_id"
+        rows = await self.pool.fetch(f"SELECT originator_version, topic, state FROM {self.table} WHERE originator_id"
                                      " = $1 AND ($2::bigint IS NULL OR originator_version <= $2)"
                                      " ORDER BY originator_version", stream_id, version)
         aggregate = None
@@ -210,10 +218,10 @@ class EventLog:
         return aggregate
 
     async def stream(self, stream_id: UUID) -> list[LoggedEvent]:
-        rows = await self.pool.fetch(f"{SELECT} WHERE originator_id = $1 ORDER BY originator_version", stream_id)
+        rows = await self.pool.fetch(f"{self._select} WHERE originator_id = $1 ORDER BY originator_version", stream_id)
         return [self.decode(row) for row in rows]
 
     async def head(self, conn: asyncpg.Connection | None = None) -> int:
         head: int = await (conn or self.pool).fetchval(
-            f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
+            f"SELECT coalesce(max(notification_id), 0) FROM {self.table}")
         return head
