@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from tests.harness import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -98,3 +100,22 @@ async def until_live(probe: Callable[[], Awaitable[Locator]], tries: int = 5, ea
         except PlaywrightTimeout:
             continue
     raise AssertionError(f"the page's subscription delivered none of {tries} probe changes")
+
+
+async def sign_in(context: BrowserContext, server: Server, tok: str, path: str = "/app") -> Page:
+    """A new page of `context` signed in by a link's token (`/app#token=`, as `./start` prints), on its first screen,
+    then at `path` by the app's own router (no reload)."""
+    page = await context.new_page()
+    await page.goto(f"{server.url.removesuffix('/graphql')}/app#token={tok}")
+    await expect(page.get_by_role("heading", level=2)).to_be_visible()
+    if path != "/app":
+        await page.evaluate("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }",
+                            path)
+    return page
+
+
+async def fine(page: Page) -> None:
+    """The screen as it is now: no serious or critical axe violation, no target under 44 px, no sideways scroll."""
+    assert await serious_axe_violations(page) == []
+    assert await small_targets(page) == []
+    assert await no_horizontal_scroll(page)

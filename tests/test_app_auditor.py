@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests import ops
@@ -19,38 +17,20 @@ from tests.browser import (  # noqa: F401 (fixture)
     PHONE,
     TIMEOUT_MS,
     browser,
+    fine,
     no_horizontal_scroll,
     serious_axe_violations,
+    sign_in,
     small_targets,
 )
 from tests.harness import Client, Server
+from tests.test_app_government import phone  # noqa: F401 (fixture: a phone on Shanghai's clock)
 
 AS_OF = "query($id: ID!, $at: DateTime!) { entityAsOf(entityId: $id, asOf: $at) }"
 SHANGHAI = timezone(timedelta(hours=8))
 
 
-@pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:  # noqa: F811
-    context = await browser.new_context(**PHONE, timezone_id="Asia/Shanghai")
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    await context.close()
 
-
-async def sign_in(context: BrowserContext, server: Server, tok: str, path: str = "/app") -> Page:
-    page = await context.new_page()
-    await page.goto(f"{server.url.removesuffix('/graphql')}/app#token={tok}")
-    await expect(page.get_by_role("heading", level=2)).to_be_visible()
-    if path != "/app":
-        await page.evaluate("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }",
-                            path)
-    return page
-
-
-async def fine(page: Page) -> None:
-    assert await serious_axe_violations(page) == []
-    assert await small_targets(page) == []
-    assert await no_horizontal_scroll(page)
 
 
 async def shown_events(page: Page) -> list[tuple[int, str]]:
@@ -186,7 +166,7 @@ async def test_state_as_of_a_time_shows_what_entity_as_of_returns_P9(
 
 
 async def test_every_auditor_screen_fits_360_px_and_has_no_serious_axe_violation(
-        server: Server, gql: Client, browser: Browser) -> None:  # noqa: F811
+        server: Server, gql: Client, browser: Browser) -> None:
     """At 360 px, with long ids and JSON on screen: no sideways scroll, no serious or critical axe violation."""
     c = await ops.community(gql)
     task = (await ops.delegate(gql, c))["task"]

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, expect
 
 from tests import ops
 from tests.browser import (  # noqa: F401 (fixture)
@@ -18,8 +18,10 @@ from tests.browser import (  # noqa: F401 (fixture)
     PHONE,
     TIMEOUT_MS,
     browser,
+    fine,
     no_horizontal_scroll,
     serious_axe_violations,
+    sign_in,
     small_targets,
     until_live,
 )
@@ -32,7 +34,7 @@ AGREEMENTS = """query($scope: String) { agreements(scope: $scope) { edges { node
 
 
 @pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:  # noqa: F811
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(**PHONE, timezone_id="Asia/Shanghai")
     context.set_default_timeout(TIMEOUT_MS)
     yield context
@@ -49,22 +51,7 @@ async def readable(gql: Client, c: ops.Community) -> None:
     raise AssertionError(f"community {c.code} never reached the read models")
 
 
-async def sign_in(context: BrowserContext, server: Server, tok: str, path: str = "/app") -> Page:
-    page = await context.new_page()
-    base = server.url.removesuffix("/graphql")
-    await page.goto(f"{base}/app#token={tok}")
-    await expect(page.get_by_role("heading", level=2)).to_be_visible()
-    if path != "/app":
-        await page.evaluate("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }",
-                            path)
-    return page
 
-
-async def fine(page: Page) -> None:
-    """The screen as it is now: no serious or critical axe violation, no target under 44 px, no sideways scroll."""
-    assert await serious_axe_violations(page) == []
-    assert await small_targets(page) == []
-    assert await no_horizontal_scroll(page)
 
 
 async def log_of(gql: Client, c: ops.Community, types: list[str]) -> list[dict]:
@@ -74,7 +61,7 @@ async def log_of(gql: Client, c: ops.Community, types: list[str]) -> list[dict]:
 
 
 async def test_street_office_delegates_a_current_duty_list_item_and_the_committee_sees_it_live_P1_P3(
-        server: Server, gql: Client, browser: Browser, phone: BrowserContext) -> None:  # noqa: F811
+        server: Server, gql: Client, browser: Browser, phone: BrowserContext) -> None:
     c = await ops.community(gql)
     await readable(gql, c)
     # The committee's inbox, open on another phone, subscribed.
@@ -232,7 +219,7 @@ async def test_the_burden_screen_shows_the_burden_report_of_the_scope_and_of_eac
 
 
 async def test_every_government_screen_fits_360_px_and_has_no_serious_axe_violation(
-        server: Server, gql: Client, browser: Browser) -> None:  # noqa: F811
+        server: Server, gql: Client, browser: Browser) -> None:
     """Each screen of the street office and the department at 360 px: no sideways scroll (long codes wrap), no
     serious or critical axe-core violation (WCAG 2.1 AA), targets of 44 px."""
     c = await ops.community(gql)
@@ -256,7 +243,7 @@ async def test_every_government_screen_fits_360_px_and_has_no_serious_axe_violat
 
 
 async def test_elder_mode_enlarges_the_delegate_form_and_it_still_fits_360_px(
-        server: Server, gql: Client, browser: Browser) -> None:  # noqa: F811
+        server: Server, gql: Client, browser: Browser) -> None:
     """长辈版 (the phone's preference, localStorage gongzhi.elder): the delegate form's type is larger than in the
     ordinary mode, and still nothing scrolls sideways at 360 px, no target under 44 px, no serious axe violation."""
     c = await ops.community(gql)
