@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import psycopg
 import structlog
 
 from backend import config, database
@@ -65,12 +66,28 @@ def database_url(settings: config.Settings) -> str:
     return url
 
 
+# The advisory lock under which the library makes its tables at start.
+APPLICATION_LOCK = 0x676F6E6741
+
+
+def open_application(url: str, pool_size: int) -> Gongzhi:
+    """The eventsourcing application on `url`. The library creates its tables at construction; two servers starting
+    together on a new store could run that DDL at once (PostgreSQL: "tuple concurrently updated"), so it is done
+    under an advisory lock, one server at a time."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (APPLICATION_LOCK,))
+        try:
+            return Gongzhi(database.eventsourcing_env(url, pool_size))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (APPLICATION_LOCK,))
+
+
 async def start(settings: config.Settings | None = None, *, follow: bool = True,
                 projections: Sequence[Projection] = ALL) -> Platform:
     """Start everything; with follow=False the projections and feed do not run live (CLI use)."""
     settings = settings or config.load()
     url = await asyncio.to_thread(database_url, settings)
-    app = await asyncio.to_thread(Gongzhi, database.eventsourcing_env(url, settings.pool_size))
+    app = await asyncio.to_thread(open_application, url, settings.pool_size)
     pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=READ_POOL_SIZE,
                                      reset=database.keep_session)
     events = EventLog(pool, app.mapper, app.recorder.events_table_name, app.recorder.channel_name)
