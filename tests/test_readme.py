@@ -17,5 +17,7 @@ def test_readme_lists_every_error_code() -> None:
     from backend.domain.errors import ERROR_CODES, GongzhiError
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert all(f"| {code} |" in readme for code in ERROR_CODES)
-    raised = {cls.code for cls in GongzhiError.__subclasses__()} | {GongzhiError.code}
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+    raised = {cls.code for cls in subclasses(GongzhiError)} | {GongzhiError.code}
     assert raised == set(ERROR_CODES)

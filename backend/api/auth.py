@@ -1,4 +1,5 @@
-"""Bearer tokens: HS256 JWTs with claims sub, role, scope, iat and exp, each required with its type."""
+"""Bearer tokens: HS256 JWTs with claims sub, role, scope, iat and exp, each required with its type, and
+`org`, the actor's organization (所属单位, e.g. "区民政局"), which every event then records; optional."""
 from __future__ import annotations
 
 import time
@@ -17,11 +18,18 @@ VERIFIED_CACHE = 10_000  # tokens whose signature and claims were checked, until
 _verified: dict[tuple[str, str], tuple[Actor, float]] = {}
 
 
-def issue(secret: str, actor_id: str, role: Role, scope: str, ttl_s: int = 30 * 24 * 3600) -> str:
+#: Longest organization name a token may carry.
+MAX_ORGANIZATION = 200
+
+
+def issue(secret: str, actor_id: str, role: Role, scope: str, ttl_s: int = 30 * 24 * 3600,
+          organization: str | None = None) -> str:
     values.scope_prefix(scope)
     values.identifier(actor_id, "actor")  # what every command checks: no token is made that could not act
     now = int(time.time())
-    claims = {"sub": actor_id, "role": role.value, "scope": scope, "iat": now, "exp": now + ttl_s}
+    claims: dict[str, object] = {"sub": actor_id, "role": role.value, "scope": scope, "iat": now, "exp": now + ttl_s}
+    if organization is not None:
+        claims["org"] = values.text(organization, "organization", MAX_ORGANIZATION)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -42,11 +50,14 @@ def actor_from_header(secret: str, authorization: str | None) -> Actor:
             raise ValueError("a claim of the wrong type")
         role = Role(claims["role"])
         scope = values.scope_prefix(claims["scope"])
+        organization = claims.get("org")
+        if organization is not None:
+            organization = values.text(organization, "organization", MAX_ORGANIZATION)
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired") from None
     except (jwt.InvalidTokenError, KeyError, ValueError, InvalidInput):
         raise Unauthenticated("the token is invalid") from None
-    actor = Actor(id=str(claims["sub"]), role=role, scope=scope)
+    actor = Actor(id=str(claims["sub"]), role=role, scope=scope, organization=organization)
     if len(_verified) >= VERIFIED_CACHE:
         del _verified[next(iter(_verified))]
     _verified[(secret, token)] = (actor, float(claims["exp"]))

@@ -7,115 +7,40 @@ synchronously here or on the event loop (backend/application/gateway.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from backend.application.steps import Commit, Load, Steps, command
+from backend.application.base import Receipt, acting, entity_id_of, now
+from backend.application.inspections import BurdenRecords
+from backend.application.rules import BurdenRules
+from backend.application.steps import Steps, command
+from backend.application.work import CommunityWork
 from backend.domain import values
 from backend.domain.access import Action, authorize
 from backend.domain.activity import Activity
 from backend.domain.activity import volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community, CommunityKind, duty_items
-from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, VersionConflict
+from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
 from backend.domain.stamp import Stamp, StampedEvent
 from backend.domain.task import DelegationRefusal, Task, basis_for
 
-A = TypeVar("A", bound=Aggregate)
+__all__ = ["Gongzhi", "Receipt", "entity_id_of", "now"]
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """Where a command's last event stands in the log."""
-
-    position: int
-    entity_id: str
-    version: int
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def acting(by: Stamp) -> Stamp:
-    """The stamp of a command, its actor's id checked like any identifier (it is written into every event)."""
-    values.identifier(by.actor.id, "actor")
-    return by
-
-
-def entity_id_of(aggregate: Aggregate) -> str:
-    """Communities are named by their code; everything else by its UUID."""
-    return aggregate.code if isinstance(aggregate, Community) else str(aggregate.id)
-
-
-class Gongzhi(Application[UUID]):
-    """The event store of co-governance: every command appends here (table gongzhi_events)."""
+class Gongzhi(BurdenRules, BurdenRecords, CommunityWork):
+    """The event store of co-governance: every command appends here (table gongzhi_events). The commands of
+    burden reduction (P5–P11) are in the groups it is made of: rules.py, inspections.py, work.py."""
 
     name = "Gongzhi"
-    env: ClassVar[dict[str, str]] = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
-
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
-        self._registered: set[str] = set()
-
-    # -- the steps' store, synchronously (steps.drive) ------------------------------------
-    def load_now(self, step: Load) -> Aggregate | None:
-        try:
-            return self.repository.get(step.stream_id)
-        except AggregateNotFoundError:
-            return None
-
-    def commit_now(self, step: Commit) -> list[int]:
-        return [recording.notification.id for recording in self.save(step.aggregate)]
-
-    # -- plumbing ---------------------------------------------------------------------
-    def _get(self, cls: type[A], entity_id: UUID | str, what: str) -> Steps[A]:
-        if isinstance(entity_id, str):
-            entity_id = values.uuid(entity_id, what)
-        aggregate = yield Load(entity_id)
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"no {what} {entity_id}")
-        return aggregate
-
-    def _community(self, code: str) -> Steps[Community]:
-        values.division_code(code)
-        try:
-            return (yield from self._get(Community, values.community_id(code), "community"))
-        except NotFound:
-            raise NotFound(f"no community {code}") from None
-
-    @command
-    def community(self, code: str) -> Steps[Community]:
-        return (yield from self._community(code))
-
-    def _require_community(self, code: str) -> Steps[None]:
-        """That the community exists. A registration is never undone, so once seen it is
-        remembered: commands that only need the community to exist skip loading it."""
-        if code not in self._registered:
-            yield from self._community(code)
-            self._registered.add(code)
-
-    def _commit(self, aggregate: Aggregate, conflict: Exception) -> Steps[Receipt]:
-        try:
-            positions = yield Commit(aggregate)
-        except IntegrityError:
-            raise conflict from None
-        return Receipt(positions[-1], entity_id_of(aggregate), aggregate.version)
-
-    def _commit_change(self, aggregate: Aggregate) -> Steps[Receipt]:
-        return (yield from self._commit(aggregate, VersionConflict(
-            "another change to this entity was saved first; reload and retry")))
 
     # -- communities and duty lists (P3) -------------------------------------------
-    @command
+    @command(Action.REGISTER_COMMUNITY)
     def register_community(self, by: Stamp, code: str, name: str, kind: str) -> Steps[tuple[Community, Receipt]]:
         code, name = values.division_code(code), values.text(name, "name", 200)
         kind = values.choice(kind, CommunityKind, "kind")
@@ -123,7 +48,7 @@ class Gongzhi(Application[UUID]):
         community = Community.register(code, name, kind, by)
         return community, (yield from self._commit(community, AlreadyExists(f"community {code} is registered already")))
 
-    @command
+    @command(Action.PUBLISH_DUTY_LIST)
     def publish_duty_list(self, by: Stamp, community_code: str, items: list[dict[str, Any]]) -> Steps[tuple[Community, Receipt]]:
         code, items = values.division_code(community_code, "communityCode"), duty_items(items)
         authorize(acting(by).actor, Action.PUBLISH_DUTY_LIST, code)
@@ -132,7 +57,7 @@ class Gongzhi(Application[UUID]):
         return community, (yield from self._commit_change(community))
 
     # -- agreements (P4) ---------------------------------------------------------------
-    @command
+    @command(Action.SIGN_SERVICE_AGREEMENT)
     def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
                                funding_yuan: str, valid_until: datetime) -> Steps[tuple[ServiceAgreement, Receipt]]:
         community_code = values.division_code(community_code, "communityCode")
@@ -145,7 +70,7 @@ class Gongzhi(Application[UUID]):
         return agreement, (yield from self._commit_change(agreement))
 
     # -- tasks (P1, P2) -----------------------------------------------------------------
-    @command
+    @command(Action.DELEGATE_TASK)
     def delegate_task(self, by: Stamp, community_code: str, title: str, from_department: str,
                       duty_item_code: str | None = None, agreement_id: str | None = None,
                       due_at: datetime | None = None) -> Steps[tuple[Task, Receipt]]:
@@ -187,23 +112,23 @@ class Gongzhi(Application[UUID]):
         decide(task)
         return task, (yield from self._commit_change(task))
 
-    @command
+    @command(Action.DECIDE_TASK)
     def accept_task(self, by: Stamp, task_id: str, expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.accept(by)))
 
-    @command
+    @command(Action.DECIDE_TASK)
     def decline_task(self, by: Stamp, task_id: str, reason: str,
                      expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
         reason = values.text(reason, "reason", 2000, multiline=True)
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.decline(reason, by)))
 
-    @command
+    @command(Action.DECIDE_TASK)
     def complete_task(self, by: Stamp, task_id: str,
                       expected_version: int | None = None) -> Steps[tuple[Task, Receipt]]:
         return (yield from self._decide_task(by, task_id, expected_version, lambda t: t.complete(by)))
 
     # -- organizations (P28) --------------------------------------------------------------
-    @command
+    @command(Action.REGISTER_ORGANIZATION, Action.FILE_ORGANIZATION)
     def register_organization(self, by: Stamp, community_code: str, name: str, category: str,
                               status: str, hub_id: str | None = None) -> Steps[tuple[Organization, Receipt]]:
         community_code, name = values.division_code(community_code, "communityCode"), values.text(name, "name", 200)
@@ -218,7 +143,7 @@ class Gongzhi(Application[UUID]):
         return organization, (yield from self._commit_change(organization))
 
     # -- activities (P22, P34) ------------------------------------------------------------
-    @command
+    @command(Action.RECORD_ACTIVITY)
     def record_activity(self, by: Stamp, community_code: str, title: str, organizer_id: str | None,
                         held_at: datetime, participants: int,
                         volunteer_hours: list[dict[str, Any]]) -> Steps[tuple[Activity, Receipt]]:
@@ -233,7 +158,7 @@ class Gongzhi(Application[UUID]):
         return activity, (yield from self._commit_change(activity))
 
     # -- evaluation (P26) -------------------------------------------------------------------
-    @command
+    @command(Action.OPEN_EVALUATION_CAMPAIGN)
     def open_evaluation_campaign(self, by: Stamp, community_code: str, title: str, targets: list[dict[str, Any]],
                                  closes_at: datetime) -> Steps[tuple[EvaluationCampaign, Receipt]]:
         community_code, title = values.division_code(community_code, "communityCode"), values.text(title, "title")
@@ -243,7 +168,7 @@ class Gongzhi(Application[UUID]):
         campaign = EvaluationCampaign.open(community_code, title, targets, closes_at, by)
         return campaign, (yield from self._commit_change(campaign))
 
-    @command
+    @command(Action.CAST_EVALUATION)
     def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,
                         comment: str | None = None) -> Steps[Receipt]:
         campaign_uuid, target_id = values.uuid(campaign_id, "campaignId"), values.identifier(target_id, "targetId")

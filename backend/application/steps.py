@@ -23,6 +23,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from backend.domain.access import Action
+
 T = TypeVar("T")
 
 
@@ -44,12 +46,15 @@ Step = Load | Commit
 Steps = Generator[Step, Any, T]
 
 
-class command(Generic[T]):
-    """Marks a generator method as a command: `app.cmd(...)` runs it synchronously,
-    `app.cmd.steps(...)` gives its steps to another driver."""
+class Command(Generic[T]):
+    """A generator method marked as a command: `app.cmd(...)` runs it synchronously, `app.cmd.steps(...)`
+    gives its steps to another driver. `actions` are the rows of the permission table it is checked against
+    (backend/domain/access.py); a command that changes nothing (a read) has none. tests/test_wiring.py holds
+    every command against the table, the API's mutations and the access test's map."""
 
-    def __init__(self, steps: Callable[..., Steps[T]]) -> None:
+    def __init__(self, steps: Callable[..., Steps[T]], actions: tuple[Action, ...] = ()) -> None:
         self.steps = steps
+        self.actions = actions
         self.__doc__ = steps.__doc__
         self.__name__ = steps.__name__
 
@@ -57,6 +62,13 @@ class command(Generic[T]):
         if app is None:
             return self
         return BoundCommand(app, self.steps)
+
+
+def command(*actions: Action) -> Callable[[Callable[..., Steps[T]]], Command[T]]:
+    """`@command(Action.X)` above a command's generator method: it is a command checked against row X."""
+    def mark(steps: Callable[..., Steps[T]]) -> Command[T]:
+        return Command(steps, actions)
+    return mark
 
 
 @dataclass(frozen=True)

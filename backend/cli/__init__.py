@@ -112,6 +112,8 @@ def token(role: Role = typer.Option(..., help="The actor's role."),
           scope: str = typer.Option("", help="Division-code prefix the actor works in."),
           actor: str = typer.Option(..., help="The actor's id."),
           ttl: int = typer.Option(30 * 24 * 3600, help="Seconds until it expires."),
+          org: str | None = typer.Option(None, "--org", help="The actor's organization (所属单位), e.g. 区民政局: "
+                                         "every event the actor causes records it."),
           new_secret: bool = typer.Option(False, "--new-secret",
                                           help="Make a secret in the data folder if there is none.")) -> None:
     """Print a bearer token for the server's secret: GONGZHI_SECRET, or the file in GONGZHI_DATA_DIR.
@@ -125,7 +127,7 @@ def token(role: Role = typer.Option(..., help="The actor's role."),
             _fail(f"no token secret: GONGZHI_SECRET is not set and {config.secret_path(settings.data_dir)} does "
                   "not exist; set the server's GONGZHI_DATA_DIR or GONGZHI_SECRET, or pass --new-secret", 2)
         settings, made = config.load(make_secret=True), " (made now)"
-    signed = issue(settings.secret, actor, role, scope, ttl)
+    signed = issue(settings.secret, actor, role, scope, ttl, org)
     print(f"secret: {config.secret_source(settings.data_dir)}{made}", file=sys.stderr)
     print(signed)
 

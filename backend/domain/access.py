@@ -25,12 +25,17 @@ class Role(str, Enum):
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts: an id, a role, a scope, and the organization (所属单位: the department or office, e.g. "区民政局")
+    the actor belongs to, from the token's `org` claim (None when the token names none). Every event records all
+    four, so "by department" (P1, P4–P11) is a fact of the log."""
+
     id: str
     role: Role
     scope: str
+    organization: str | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"id": self.id, "role": self.role.value, "scope": self.scope}
+    def as_dict(self) -> dict[str, str | None]:
+        return {"id": self.id, "role": self.role.value, "scope": self.scope, "organization": self.organization}
 
     def covers(self, code: str) -> bool:
         return code.startswith(self.scope)
@@ -47,6 +52,16 @@ class Action(str, Enum):
     RECORD_ACTIVITY = "recordActivity"
     OPEN_EVALUATION_CAMPAIGN = "openEvaluationCampaign"
     CAST_EVALUATION = "castEvaluation"
+    RECORD_DISBURSEMENT = "recordDisbursement"
+    ESTABLISH_WORK_BODY = "establishWorkBody"
+    HANG_SIGNBOARD = "hangSignboard / removeSignboard"
+    IMPOSE_TARGET_CONTRACT = "imposeTargetContract"
+    SET_INSPECTION_CAP = "setInspectionCap"
+    RECORD_INSPECTION = "recordInspection"
+    RECORD_LEDGER_DEMAND = "recordLedgerDemand"
+    USE_SEAL = "useSeal"
+    DEFINE_POST = "definePost / appointStaff / recordAppraisal"
+    READ_STAFF = "staff's names and phones (P11)"
     READ_MODELS = "read models (community, tasks, burdenReport, …)"
     READ_LOG = "raw log (history, eventLog, entityAsOf, events)"
 
@@ -68,6 +83,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     ),
     Action.OPEN_EVALUATION_CAMPAIGN: frozenset({R.COMMITTEE}),
     Action.CAST_EVALUATION: frozenset({R.RESIDENT}),
+    Action.RECORD_DISBURSEMENT: frozenset(GOVERNMENT),
+    Action.ESTABLISH_WORK_BODY: frozenset(GOVERNMENT | {R.COMMITTEE, R.PARTY_COMMITTEE}),
+    Action.HANG_SIGNBOARD: frozenset(GOVERNMENT | {R.COMMITTEE, R.PARTY_COMMITTEE}),
+    Action.IMPOSE_TARGET_CONTRACT: frozenset(GOVERNMENT),
+    Action.SET_INSPECTION_CAP: frozenset(GOVERNMENT | {R.ADMIN}),
+    Action.RECORD_INSPECTION: frozenset(GOVERNMENT | {R.COMMITTEE}),
+    Action.RECORD_LEDGER_DEMAND: frozenset(GOVERNMENT | {R.COMMITTEE}),
+    Action.USE_SEAL: frozenset(GOVERNMENT | {R.COMMITTEE}),
+    Action.DEFINE_POST: frozenset({R.COMMITTEE, R.STREET_OFFICE}),
+    Action.READ_STAFF: frozenset({R.COMMITTEE, R.STREET_OFFICE}),
     Action.READ_MODELS: frozenset(Role),
     Action.READ_LOG: frozenset(GOVERNMENT | {R.AUDITOR, R.INTEGRATOR, R.ADMIN}),
 }

@@ -2,23 +2,42 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from backend.domain.activity import Activity
-from backend.domain.agreement import ServiceAgreement
-from backend.domain.community import Community
+import backend.domain
 from backend.domain.errors import InvalidInput
-from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign
-from backend.domain.organization import Organization
-from backend.domain.task import DelegationRefusal, Task
 
-AGGREGATES: tuple[type[Aggregate], ...] = (
-    Community, ServiceAgreement, Task, DelegationRefusal, Organization, Activity,
-    EvaluationCampaign, EvaluationBallot,
-)
+LIBRARY_EVENTS = ("Event", "Created")
+
+
+def own_events(aggregate: type[Aggregate]) -> dict[str, type[Aggregate.Event]]:
+    """The event classes an aggregate class declares itself (by `@event` on its methods)."""
+    return {name: value for name, value in vars(aggregate).items()
+            if isinstance(value, type) and issubclass(value, Aggregate.Event) and name not in LIBRARY_EVENTS}
+
+
+def _aggregates() -> tuple[type[Aggregate], ...]:
+    """Every aggregate class that a module of backend/domain defines with events of its own: an aggregate is
+    declared once, beside its events, and the catalog finds it (no list to keep)."""
+    for module in pkgutil.iter_modules(backend.domain.__path__):
+        importlib.import_module(f"backend.domain.{module.name}")
+    found: list[type[Aggregate]] = []
+
+    def walk(cls: type[Aggregate]) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("backend.domain.") and own_events(sub) and sub not in found:
+                found.append(sub)
+            walk(sub)
+    walk(Aggregate)
+    return tuple(sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__)))
+
+
+AGGREGATES: tuple[type[Aggregate], ...] = _aggregates()
 #: Fields every governance event carries besides its own.
 COMMON_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
                  "client_request_id", "community_code")
@@ -28,10 +47,10 @@ def event_classes() -> dict[str, type[Aggregate.Event]]:
     """Event type name -> class, for every aggregate's events."""
     found: dict[str, type[Aggregate.Event]] = {}
     for aggregate in AGGREGATES:
-        for name, value in vars(aggregate).items():
-            if (isinstance(value, type) and issubclass(value, Aggregate.Event)
-                    and name not in ("Event", "Created")):
-                found[name] = value
+        for name, value in own_events(aggregate).items():
+            if name in found:
+                raise TypeError(f"two aggregates declare the event type {name}")
+            found[name] = value
     return found
 
 

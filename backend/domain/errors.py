@@ -43,10 +43,50 @@ class VersionConflict(GongzhiError):
     code = "VERSION_CONFLICT"
 
 
-class OffListTask(GongzhiError):
+class RuleRefusal(GongzhiError):
+    """A rule refused the attempt; the refusal is on the record (`extensions.position`, `extensions.refusalId`)."""
+
+
+class OffListTask(RuleRefusal):
     """P1: neither the duty list nor a service agreement covers the task (清单外事项)."""
 
     code = "OFF_LIST_TASK"
+
+
+class QuotaNotAllowed(RuleRefusal):
+    """P1: a quota or ranking target (指标) on a task whose duty item or agreement does not provide for one."""
+
+    code = "QUOTA_NOT_ALLOWED"
+
+
+class OverDisbursed(GongzhiError):
+    """P4: the disbursements of an agreement would exceed its agreed funding (费随事转)."""
+
+    code = "OVER_DISBURSED"
+
+
+class WorkBodyNotAllowed(RuleRefusal):
+    """P5: a department's own work body in the community, with no law or regulation for it (不得另设工作机构)."""
+
+    code = "WORK_BODY_NOT_ALLOWED"
+
+
+class SignboardNotAllowed(RuleRefusal):
+    """P6: a signboard of a kind the guideline does not allow (挂牌)."""
+
+    code = "SIGNBOARD_NOT_ALLOWED"
+
+
+class TargetContractAbolished(RuleRefusal):
+    """P7: target-responsibility contracts with communities are abolished (取消目标责任书)."""
+
+    code = "TARGET_CONTRACT_ABOLISHED"
+
+
+class SealUseNotAllowed(RuleRefusal):
+    """P10: the community seal may not certify legal or joint economic liability (规范公章)."""
+
+    code = "SEAL_USE_NOT_ALLOWED"
 
 
 class DuplicateEvaluation(GongzhiError):
@@ -98,6 +138,12 @@ ERROR_CODES: dict[str, str] = {
     "INVALID_STATE": "the entity's state does not allow this change",
     "VERSION_CONFLICT": "expectedVersion is stale, or a concurrent change won",
     "OFF_LIST_TASK": "P1: the task is on no duty list and under no agreement; refusal recorded",
+    "QUOTA_NOT_ALLOWED": "P1: a quota or ranking target (指标) the task's duty item or agreement does not provide for; refusal recorded",
+    "OVER_DISBURSED": "P4: the disbursements would exceed the agreement's agreed funding",
+    "WORK_BODY_NOT_ALLOWED": "P5: a department's own work body in the community with no legal basis; refusal recorded",
+    "SIGNBOARD_NOT_ALLOWED": "P6: a signboard of a kind the guideline does not allow; refusal recorded",
+    "TARGET_CONTRACT_ABOLISHED": "P7: target-responsibility contracts are abolished; the attempt is recorded",
+    "SEAL_USE_NOT_ALLOWED": "P10: the seal may not certify legal or joint economic liability; refusal recorded",
     "DUPLICATE_EVALUATION": "P26: this resident has evaluated this target in this campaign",
     "CAMPAIGN_CLOSED": "P26: the campaign's closesAt has passed",
     "UNAVAILABLE": "the database cannot be reached just now; try again (HTTP 503 if nothing was done)",
