@@ -1,10 +1,10 @@
-"""The GraphQL schema: the contract's Query, Mutation and Subscription, as a Federation v2 subgraph."""
+"""The GraphQL schema: the contract's Query, Mutation and Subscription, as a Federation v2 subgraph, composed
+from the API's area modules (AREAS): each defines its own types and the root fields of its area."""
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from types import ModuleType
 
 import cachetools
 import strawberry
@@ -17,17 +17,15 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.federation.schema import FederationAny
-from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
+from strawberry.tools import merge_types
 
-from backend.api import resolvers as r
+from backend.api import auditing, burden, governance, inspections, rules, work
 from backend.api import types as t
-from backend.api.context import ctx
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.api.execution import GongzhiExecutionContext
-from backend.domain.access import Action
-from backend.domain.errors import GongzhiError, InvalidInput
+from backend.domain.errors import InvalidInput
 
 #: Only documents up to this many characters are kept parsed (GraphiQL's introspection is ~2,000) ...
 CACHED_DOCUMENT_CHARS = 10_000
@@ -79,227 +77,28 @@ class DocumentCache(SchemaExtension):
         yield
 
 
-HISTORY_DOC = ("Every event of one entity, oldest first. The raw log (history, eventLog, entityAsOf,\n"
-               "  the events subscription) is for auditors, integrators, administrators and government\n"
-               "  roles, each within its scope; residents read the read models only.")
+#: The areas of the API, in the order their fields appear in the schema: each module may define `Query`,
+#: `Mutation` and `Subscription` (strawberry types); a new area is one more module here.
+AREAS: tuple[ModuleType, ...] = (governance, burden, auditing, rules, inspections, work)
 
 
-@strawberry.type
-class Query:
-    @strawberry.field
-    def me(self, info: strawberry.Info) -> t.Actor:
-        actor = ctx(info).actor
-        return t.Actor(id=actor.id, role=t.Role(actor.role), scope=actor.scope)
-
-    @strawberry.field
-    async def community(self, info: strawberry.Info, code: strawberry.ID) -> t.Community | None:
-        return await r.community(info, code)
-
-    @strawberry.field
-    async def communities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                          after: str | None = None) -> t.CommunityConnection:
-        return await r.communities(info, scope, first, after)
-
-    @strawberry.field
-    async def tasks(self, info: strawberry.Info, scope: str | None = None, status: t.TaskStatus | None = None,
-                    first: int | None = 50, after: str | None = None) -> t.TaskConnection:
-        return await r.tasks(info, scope, status, first, after)
-
-    @strawberry.field(description="One task by id (an addition to the contract).")
-    async def task(self, info: strawberry.Info, id: strawberry.ID) -> t.Task | None:
-        return await r.task(info, id)
-
-    @strawberry.field
-    async def organizations(self, info: strawberry.Info, scope: str | None = None,
-                            category: t.OrganizationCategory | None = None, first: int | None = 50,
-                            after: str | None = None) -> t.OrganizationConnection:
-        return await r.organizations(info, scope, category, first, after)
-
-    @strawberry.field
-    async def activities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                         after: str | None = None) -> t.ActivityConnection:
-        return await r.activities(info, scope, first, after)
-
-    @strawberry.field(description="P4: the service agreements of the communities in the scope (default: the actor's), "
-                                  "newest first; read like `tasks` (an addition to the contract).")
-    async def agreements(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                         after: str | None = None) -> t.ServiceAgreementConnection:
-        return await r.agreements(info, scope, first, after)
-
-    @strawberry.field(description="P26: the evaluation campaigns of the communities in the scope (default: the "
-                                  "actor's), newest first, for every role that reads the read models, residents too; "
-                                  "no voter (an addition to the contract).")
-    async def evaluation_campaigns(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                                   after: str | None = None) -> t.EvaluationCampaignConnection:
-        return await r.evaluation_campaigns(info, scope, first, after)
-
-    @strawberry.field(description="One evaluation campaign by id, for a reader whose scope covers its community "
-                                  "(an addition to the contract).")
-    async def evaluation_campaign(self, info: strawberry.Info, id: strawberry.ID) -> t.EvaluationCampaign | None:
-        return await r.evaluation_campaign(info, id)
-
-    @strawberry.field
-    async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[t.TargetResult]:
-        return await r.evaluation_results(info, campaign_id)
-
-    @strawberry.field
-    async def burden_report(self, info: strawberry.Info, scope: str) -> t.BurdenReport:
-        return await r.burden_report(info, scope)
-
-    @strawberry.field(description=HISTORY_DOC)
-    async def history(self, info: strawberry.Info, entity_id: strawberry.ID) -> list[t.Event]:
-        return await r.history(info, entity_id)
-
-    @strawberry.field(description="The global log, in order, after a position.")
-    async def event_log(self, info: strawberry.Info, after: t.Position | None = 0, first: int | None = 100,
-                        types: list[str] | None = None) -> list[t.Event]:
-        return await r.event_log(info, after or 0, 100 if first is None else first, types)
-
-    @strawberry.field(description="The entity's state as it stood at a moment, rebuilt from its events.")
-    async def entity_as_of(self, info: strawberry.Info, entity_id: strawberry.ID, as_of: datetime) -> JSON | None:
-        return await r.entity_as_of(info, entity_id, as_of)
+def compose(name: str, areas: tuple[ModuleType, ...] = AREAS) -> type | None:
+    """The root type `name` (Query, Mutation, Subscription): the areas' classes of that name merged into one,
+    their fields in the areas' order; the areas without one, or whose one has no fields yet, add nothing
+    (None when none has fields). Two areas defining the same field is an error, not an override."""
+    parts = [part for area in areas if (part := getattr(area, name, None)) is not None
+             and part.__strawberry_definition__.fields]
+    seen: dict[str, str] = {}
+    for part in parts:
+        for field in part.__strawberry_definition__.fields:
+            if field.python_name in seen:
+                raise TypeError(f"{name}.{field.python_name} is defined by {seen[field.python_name]} and "
+                                f"{part.__module__}")
+            seen[field.python_name] = part.__module__
+    return merge_types(name, tuple(parts)) if parts else None
 
 
-async def task_command(info: strawberry.Info, command: Callable[..., tuple[Any, Any]], *args: Any) -> t.TaskResult:
-    """Run a task command as the request's actor; the task as it now stands, and its receipt."""
-    c = ctx(info)
-    task, receipt = await c.platform.commands.run(command, c.stamp, *args)
-    return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation
-    async def register_community(self, info: strawberry.Info, input: t.RegisterCommunityInput) -> t.CommunityResult:
-        c = ctx(info)
-        community, receipt = await c.platform.commands.run(
-            c.platform.app.register_community, c.stamp, input.code, input.name, t.enum_value(input.kind))
-        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def publish_duty_list(self, info: strawberry.Info, input: t.PublishDutyListInput) -> t.CommunityResult:
-        c = ctx(info)
-        items = [{"code": i.code, "title": i.title, "list": t.enum_value(i.list)} for i in input.items]
-        community, receipt = await c.platform.commands.run(
-            c.platform.app.publish_duty_list, c.stamp, input.community_code, items)
-        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def sign_service_agreement(self, info: strawberry.Info,
-                                     input: t.SignServiceAgreementInput) -> t.AgreementResult:
-        c = ctx(info)
-        a, receipt = await c.platform.commands.run(
-            c.platform.app.sign_service_agreement, c.stamp, input.community_code, input.department, input.scope,
-            input.funding_yuan, input.valid_until)
-        return t.AgreementResult(
-            agreement=t.ServiceAgreement(id=str(a.id), community_code=a.community_code, department=a.department,
-                                         scope=a.scope, funding_yuan=a.funding_yuan, valid_until=a.valid_until,
-                                         signed_at=a.created_on, current=a.valid_until > a.created_on),
-            receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def delegate_task(self, info: strawberry.Info, input: t.DelegateTaskInput) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.delegate_task, input.community_code, input.title,
-                                  input.from_department, input.duty_item_code, input.agreement_id, input.due_at)
-
-    @strawberry.mutation
-    async def accept_task(self, info: strawberry.Info, id: strawberry.ID,
-                          expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.accept_task, id, expected_version)
-
-    @strawberry.mutation
-    async def decline_task(self, info: strawberry.Info, id: strawberry.ID, reason: str,
-                           expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.decline_task, id, reason, expected_version)
-
-    @strawberry.mutation
-    async def complete_task(self, info: strawberry.Info, id: strawberry.ID,
-                            expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.complete_task, id, expected_version)
-
-    @strawberry.mutation
-    async def register_organization(self, info: strawberry.Info,
-                                    input: t.RegisterOrganizationInput) -> t.OrganizationResult:
-        c = ctx(info)
-        o, receipt = await c.platform.commands.run(
-            c.platform.app.register_organization, c.stamp, input.community_code, input.name,
-            t.enum_value(input.category), t.enum_value(input.status), input.hub_id)
-        return t.OrganizationResult(
-            organization=t.Organization(
-                id=str(o.id), name=o.name, category=t.OrganizationCategory(o.category),
-                status=t.OrganizationStatus(o.status), community_code=o.community_code,
-                hub_id=str(o.hub_id) if o.hub_id else None, registered_at=o.created_on),
-            receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def record_activity(self, info: strawberry.Info, input: t.RecordActivityInput) -> t.ActivityResult:
-        c = ctx(info)
-        hours = [{"volunteer_id": v.volunteer_id, "hours": v.hours} for v in (input.volunteer_hours or [])]
-        a, receipt = await c.platform.commands.run(
-            c.platform.app.record_activity, c.stamp, input.community_code, input.title, input.organizer_id,
-            input.held_at, input.participants, hours)
-        return t.ActivityResult(
-            activity=t.Activity(id=str(a.id), community_code=a.community_code, title=a.title,
-                                organizer_id=a.organizer_id, held_at=a.held_at, participants=a.participants,
-                                volunteer_hours=a.total_volunteer_hours),
-            receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def open_evaluation_campaign(self, info: strawberry.Info,
-                                       input: t.OpenEvaluationCampaignInput) -> t.CampaignResult:
-        c = ctx(info)
-        targets = [{"id": x.id, "name": x.name, "kind": t.enum_value(x.kind)} for x in input.targets]
-        campaign, receipt = await c.platform.commands.run(
-            c.platform.app.open_evaluation_campaign, c.stamp, input.community_code, input.title, targets,
-            input.closes_at)
-        return t.CampaignResult(
-            campaign=t.EvaluationCampaign(
-                id=str(campaign.id), community_code=campaign.community_code, title=campaign.title,
-                targets=r.targets_of(campaign.targets), closes_at=campaign.closes_at, opened_at=campaign.created_on,
-                open=campaign.closes_at > campaign.created_on),
-            receipt=r.receipt(receipt))
-
-    @strawberry.mutation
-    async def cast_evaluation(self, info: strawberry.Info, input: t.CastEvaluationInput) -> t.Receipt:
-        c = ctx(info)
-        receipt = await c.platform.commands.run(
-            c.platform.app.cast_evaluation, c.stamp, input.campaign_id, input.target_id,
-            t.enum_value(input.satisfaction), input.comment)
-        return r.receipt(receipt)
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description="Live events in log order, starting after a position (0: from the start), "
-                                         "so a client that reconnects misses nothing.")
-    async def events(self, info: strawberry.Info, after: t.Position | None = 0, types: list[str] | None = None,
-                     scope: str | None = None) -> AsyncGenerator[t.Event, None]:
-        # Refused before it starts (token, role, an `after` beyond the head): the client gets an `error` message.
-        try:
-            ctx(info).authorize(Action.READ_LOG)
-            await r.after_head(info, after or 0)
-        except GongzhiError as e:
-            raise as_graphql_error(e) from None
-        return r.events(info, after or 0, types, scope)
-
-    @strawberry.subscription(description="Each task's new state once the tasks read model has applied it (what `task` "
-                                         "and `tasks` then return), for tasks in the scope (default: the actor's); "
-                                         "from when the subscription starts.")
-    async def task_updated(self, info: strawberry.Info, scope: str | None = None) -> AsyncGenerator[t.Task, None]:
-        return r.task_updates(r.live_subscriber(info, "tasks", scope))
-
-    @strawberry.subscription(description="Each activity once the activities read model has it (as `activities` then "
-                                         "lists it), in the scope (default: the actor's); from when it starts.")
-    async def activity_recorded(self, info: strawberry.Info,
-                                scope: str | None = None) -> AsyncGenerator[t.Activity, None]:
-        return r.activities_recorded(r.live_subscriber(info, "activities", scope))
-
-    @strawberry.subscription(description="Each organization once the organizations read model has it (as "
-                                         "`organizations` then lists it), in the scope (default: the actor's); "
-                                         "from when it starts.")
-    async def organization_registered(self, info: strawberry.Info,
-                                      scope: str | None = None) -> AsyncGenerator[t.Organization, None]:
-        return r.organizations_registered(r.live_subscriber(info, "organizations", scope))
+Query, Mutation, Subscription = compose("Query"), compose("Mutation"), compose("Subscription")
 
 
 #: The federation entities and their keys: a representation names one of them and carries exactly its key.

@@ -1,0 +1,20 @@
+"""The API of the records of the burden put on communities (P8 inspections and their cap, P9 paper ledgers):
+their types, inputs and results, and the fields they add to Query and Mutation (the commands:
+backend/application/inspections.py).
+
+An area module of the schema (backend/api/schema.py composes it): it may define `Query`, `Mutation` and
+`Subscription` strawberry types; a class it does not define, or one with no fields yet, adds nothing.
+"""
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.type
+class Query:
+    """No fields yet (the composer skips a class without fields)."""
+
+
+@strawberry.type
+class Mutation:
+    """No fields yet (the composer skips a class without fields)."""
