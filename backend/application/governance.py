@@ -23,7 +23,7 @@ from backend.domain.access import Action, authorize
 from backend.domain.activity import Activity
 from backend.domain.activity import volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
-from backend.domain.community import Community, CommunityKind, duty_items
+from backend.domain.community import Community, CommunityKind, duty_items, village_enterprise_separation
 from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
@@ -41,11 +41,13 @@ class Gongzhi(BurdenRules, BurdenRecords, CommunityWork):
 
     # -- communities and duty lists (P3) -------------------------------------------
     @command(Action.REGISTER_COMMUNITY)
-    def register_community(self, by: Stamp, code: str, name: str, kind: str) -> Steps[tuple[Community, Receipt]]:
+    def register_community(self, by: Stamp, code: str, name: str, kind: str, *,
+                           village_enterprise_separated: bool | None = None) -> Steps[tuple[Community, Receipt]]:
         code, name = values.division_code(code), values.text(name, "name", 200)
         kind = values.choice(kind, CommunityKind, "kind")
+        separated = village_enterprise_separation(village_enterprise_separated, kind, "villageEnterpriseSeparated")
         authorize(acting(by).actor, Action.REGISTER_COMMUNITY, code)
-        community = Community.register(code, name, kind, by)
+        community = Community.register(code, name, kind, by, separated)  # P36: 村企分开 (default: separated)
         return community, (yield from self._commit(community, AlreadyExists(f"community {code} is registered already")))
 
     @command(Action.PUBLISH_DUTY_LIST)

@@ -1,0 +1,308 @@
+"""What stands in a community (backend/domain/standing.py): P5 work bodies, P6 signboards (with the P36 fact of
+village and enterprises separated), P7 target-responsibility contracts, P10 the seal. The rules' edge cases in the
+domain and through the synchronous application on a real PostgreSQL; then each action through real HTTP."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from backend import bootstrap
+from backend.application.governance import Gongzhi
+from backend.domain.access import Actor, Role
+from backend.domain.community import Community
+from backend.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    SealUseNotAllowed,
+    SignboardNotAllowed,
+    TargetContractAbolished,
+    WorkBodyNotAllowed,
+)
+from backend.domain.stamp import Stamp
+from backend.domain.standing import (
+    MAX_CONTRACT_TARGETS,
+    SealUse,
+    SealUseKind,
+    SealUseRefusal,
+    Signboard,
+    SignboardKind,
+    SignboardRefusal,
+    TargetContractRefusal,
+    WorkBody,
+    WorkBodyKind,
+    WorkBodyRefusal,
+    names_law_or_regulation,
+    signboard_refusal,
+    work_body_refusal,
+)
+from tests.harness import district
+
+CODE = "320102001001"
+OFFICE = Stamp(Actor("office-1", Role.STREET_OFFICE, "320102001", "玄武区梅园新村街道办事处"), "req-1")
+DEPARTMENT = Stamp(Actor("dept-1", Role.DEPARTMENT, "320102", "区民政局"), "req-2")
+COMMITTEE = Stamp(Actor("committee-1", Role.COMMITTEE, CODE), "req-3")
+
+
+def community(kind: str = "URBAN", separated: bool | None = None, code: str = CODE) -> Community:
+    return Community.register(code, "长江路社区", kind, OFFICE, separated)
+
+
+# -- P5 不得另设工作机构, in the domain ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("basis", [
+    "《中华人民共和国城市居民委员会组织法》",
+    "依据《中华人民共和国人民调解法》第八条设立",
+    "《江苏省社区服务条例》",
+    "《江苏省实施〈中华人民共和国村民委员会组织法〉办法》",
+])
+def test_P5_a_legal_basis_names_a_law_or_regulation_in_book_title_marks(basis: str) -> None:
+    assert names_law_or_regulation(basis)
+    assert work_body_refusal(WorkBodyKind.DEPARTMENT_BODY, basis) is None
+
+
+@pytest.mark.parametrize("basis", [None, "区委办〔2025〕12号文件", "中华人民共和国城市居民委员会组织法", "《法》",
+                                   "《关于加强社区工作的通知》", "《 法》", "《条例》"])
+def test_P5_a_department_body_without_a_law_or_regulation_is_refused(basis: str | None) -> None:
+    assert not names_law_or_regulation(basis)
+    reason = work_body_refusal(WorkBodyKind.DEPARTMENT_BODY, basis)
+    assert reason is not None and "P5" in reason
+
+
+@pytest.mark.parametrize("kind", [k for k in WorkBodyKind if k is not WorkBodyKind.DEPARTMENT_BODY])
+def test_P5_the_bodies_the_law_provides_for_need_no_basis(kind: WorkBodyKind) -> None:
+    body = WorkBody.establish(CODE, "社区服务站", kind, None, OFFICE)
+    assert isinstance(body, WorkBody) and body.kind == kind.value and body.legal_basis is None
+
+
+def test_P5_the_refusal_keeps_the_attempt_its_provision_and_the_actors_organization() -> None:
+    refusal = WorkBody.establish(CODE, "区市场监管局社区工作站", WorkBodyKind.DEPARTMENT_BODY, "局党组会议纪要", DEPARTMENT)
+    assert isinstance(refusal, WorkBodyRefusal)
+    assert (refusal.provision, refusal.code, refusal.name, refusal.legal_basis) == (
+        "P5", "WORK_BODY_NOT_ALLOWED", "区市场监管局社区工作站", "局党组会议纪要")
+    [event] = refusal.collect_events()
+    assert type(event).__name__ == "WorkBodyRefused" and event.actor["organization"] == "区民政局"
+    error = refusal.error(42)
+    assert isinstance(error, WorkBodyNotAllowed)
+    assert error.extensions == {"position": 42, "refusalId": str(refusal.id), "provision": "P5"}
+
+
+# -- P6 挂牌 and the P36 fact, in the domain -------------------------------------------------------------------
+
+ALWAYS = [SignboardKind.PARTY_ORGANIZATION, SignboardKind.RESIDENTS_COMMITTEE, SignboardKind.VILLAGERS_COMMITTEE,
+          SignboardKind.SERVICE_STATION, SignboardKind.COMMUNITY_EMBLEM]
+
+
+@pytest.mark.parametrize("where", [("URBAN", None), ("RURAL", None), ("RURAL", True), ("RURAL", False)])
+def test_P6_the_prescribed_signboards_hang_anywhere_and_no_other(where: tuple[str, bool | None]) -> None:
+    c = community(*where)
+    for kind in ALWAYS:
+        assert signboard_refusal(c, kind) is None
+    assert "P6" in (signboard_refusal(c, SignboardKind.OTHER) or "")
+
+
+def test_P6_P36_the_collective_economic_organization_only_where_village_and_enterprises_are_not_separated() -> None:
+    kind = SignboardKind.COLLECTIVE_ECONOMIC_ORGANIZATION
+    assert signboard_refusal(community("RURAL", False), kind) is None
+    assert "URBAN" in (signboard_refusal(community("URBAN"), kind) or "")
+    assert "separated" in (signboard_refusal(community("RURAL"), kind) or "")  # separated is the default
+    assert signboard_refusal(community("RURAL", True), kind) is not None
+    c = community("RURAL")
+    c.record_village_enterprise_separation(False, OFFICE)
+    assert c.rural_unseparated and signboard_refusal(c, kind) is None
+    c.record_village_enterprise_separation(True, OFFICE)
+    assert signboard_refusal(c, kind) is not None
+    assert [type(e).__name__ for e in c.collect_events()] == [
+        "CommunityRegistered", "VillageEnterpriseSeparationRecorded", "VillageEnterpriseSeparationRecorded"]
+
+
+def test_P36_an_urban_community_has_no_village_to_separate() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        community("URBAN", False)
+    assert raised.value.extensions["field"] == "villageEnterpriseSeparated"
+    assert community("URBAN", True).village_enterprise_separated
+    with pytest.raises(InvalidState):
+        community("URBAN").record_village_enterprise_separation(False, OFFICE)
+    with pytest.raises(InvalidInput):
+        Community.register(CODE, "x", "RURAL", OFFICE, "no")  # type: ignore[arg-type]
+
+
+def test_P36_a_registration_stored_before_the_fact_reads_as_separated() -> None:
+    """A CommunityRegistered of an older release has no village_enterprise_separated: it decodes as separated."""
+    event = community("RURAL", False).collect_events()[0]
+    state = {k: v for k, v in vars(event).items() if k != "village_enterprise_separated"}
+    old = object.__new__(type(event))
+    object.__setattr__(old, "__dict__", state)
+    c = old.mutate(None)
+    assert c.village_enterprise_separated is True and not c.rural_unseparated
+
+
+def test_P6_a_signboard_is_removed_once_saying_why() -> None:
+    sign = Signboard.hang(community(), SignboardKind.SERVICE_STATION, "长江路社区服务站", COMMITTEE)
+    assert isinstance(sign, Signboard)
+    with pytest.raises(InvalidInput):
+        sign.remove("  ", COMMITTEE)
+    sign.remove("换新牌", COMMITTEE)
+    assert sign.removed and sign.removal_reason == "换新牌"
+    with pytest.raises(InvalidState):
+        sign.remove("again", COMMITTEE)
+
+
+def test_P6_the_refusal_records_the_kind_and_the_fact_it_was_judged_on() -> None:
+    refusal = Signboard.hang(community("RURAL"), SignboardKind.COLLECTIVE_ECONOMIC_ORGANIZATION, "股份经济合作社",
+                             OFFICE)
+    assert isinstance(refusal, SignboardRefusal)
+    assert (refusal.provision, refusal.code, refusal.community_kind, refusal.village_enterprise_separated) == (
+        "P6", "SIGNBOARD_NOT_ALLOWED", "RURAL", True)
+    assert isinstance(refusal.error(1), SignboardNotAllowed)
+
+
+# -- P7 取消目标责任书, in the domain --------------------------------------------------------------------------
+
+def test_P7_a_target_contract_is_only_ever_its_refusal() -> None:
+    refusal = TargetContractRefusal.impose(CODE, "2026年度社区工作目标责任书", ["创卫达标率100%", "信访零上访"], OFFICE)
+    assert (refusal.provision, refusal.code, refusal.targets) == (
+        "P7", "TARGET_CONTRACT_ABOLISHED", ["创卫达标率100%", "信访零上访"])
+    assert isinstance(refusal.error(1), TargetContractAbolished)
+    assert TargetContractRefusal.impose(CODE, "责任书", None, OFFICE).targets == []
+    for bad in ("创卫", ["ok", ""], ["x"] * (MAX_CONTRACT_TARGETS + 1), [1]):
+        with pytest.raises(InvalidInput) as raised:
+            TargetContractRefusal.impose(CODE, "责任书", bad, OFFICE)  # type: ignore[arg-type]
+        assert raised.value.extensions["field"] == "targets"
+
+
+# -- P10 规范公章, in the domain -----------------------------------------------------------------------------
+
+def test_P10_self_governance_uses_the_seal_liability_certificates_are_refused() -> None:
+    use = SealUse.use(CODE, "居民会议决议公示", SealUseKind.SELF_GOVERNANCE, "关于加装电梯的决议", None, COMMITTEE)
+    assert isinstance(use, SealUse) and use.requested_by is None  # the committee's token names no organization
+    for kind in (SealUseKind.LEGAL_LIABILITY_CERTIFICATE, SealUseKind.ECONOMIC_LIABILITY_CERTIFICATE):
+        refusal = SealUse.use(CODE, "为辖区企业贷款出具担保", kind, "担保函", None, DEPARTMENT)
+        assert isinstance(refusal, SealUseRefusal)
+        assert (refusal.provision, refusal.code, refusal.kind) == ("P10", "SEAL_USE_NOT_ALLOWED", kind.value)
+        assert refusal.requested_by == "区民政局"  # the actor's organization, when no one else is named
+        assert isinstance(refusal.error(1), SealUseNotAllowed)
+    named = SealUse.use(CODE, "无犯罪记录证明", SealUseKind.LEGAL_LIABILITY_CERTIFICATE, "证明", "区公安分局",
+                        DEPARTMENT)
+    assert named.requested_by == "区公安分局"
+
+
+# -- through the synchronous application, on a real PostgreSQL ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app(direct_url: str) -> Iterator[Gongzhi]:
+    application = bootstrap.open_application(direct_url, 1)
+    yield application
+    application.close()
+
+
+def stamps(code: str) -> tuple[Stamp, Stamp, Stamp]:
+    office = Stamp(Actor(f"office-{code[:9]}", Role.STREET_OFFICE, code[:9], "梅园新村街道办事处"), "req-a")
+    department = Stamp(Actor(f"dept-{code[:6]}", Role.DEPARTMENT, code[:6], "区市场监管局"), "req-b")
+    committee = Stamp(Actor(f"committee-{code}", Role.COMMITTEE, code), "req-c")
+    return office, department, committee
+
+
+def registered(app: Gongzhi, kind: str = "URBAN", separated: bool | None = None) -> tuple[str, Stamp, Stamp, Stamp]:
+    code = f"{district()}001001"
+    office, department, committee = stamps(code)
+    app.register_community(office, code, "长江路社区", kind, village_enterprise_separated=separated)
+    return code, office, department, committee
+
+
+def refusal_at(app: Gongzhi, error: Exception) -> object:
+    """The refusal an error points at, as the store has it."""
+    extensions = error.extensions  # type: ignore[attr-defined]
+    refusal = app.repository.get(UUID(extensions["refusalId"]))
+    assert app.recorder.max_notification_id() >= extensions["position"]
+    return refusal
+
+
+def test_P5_application_records_lawful_bodies_and_refuses_a_departments_own(app: Gongzhi) -> None:
+    code, office, department, committee = registered(app)
+    body, receipt = app.establish_work_body(committee, community_code=code, name="人民调解委员会",
+                                            kind="COMMITTEE_SUBCOMMITTEE")
+    assert receipt.entity_id == str(body.id) and receipt.version == 1
+    lawful, _ = app.establish_work_body(department, community_code=code, name="社区警务室", kind="DEPARTMENT_BODY",
+                                        legal_basis="《中华人民共和国人民警察法》")
+    assert lawful.legal_basis == "《中华人民共和国人民警察法》"
+    with pytest.raises(WorkBodyNotAllowed) as raised:
+        app.establish_work_body(department, community_code=code, name="市场监管社区工作站", kind="DEPARTMENT_BODY")
+    refusal = refusal_at(app, raised.value)
+    assert isinstance(refusal, WorkBodyRefusal) and refusal.community_code == code and refusal.provision == "P5"
+    with pytest.raises(InvalidInput) as bad:
+        app.establish_work_body(department, community_code=code, name="x", kind="BUREAU")
+    assert bad.value.extensions["field"] == "kind"
+    with pytest.raises(NotFound):
+        app.establish_work_body(office, community_code=f"{code[:9]}999", name="x", kind="SERVICE_STATION")
+    resident = Stamp(Actor("r", Role.RESIDENT, code), "req")
+    with pytest.raises(Forbidden):
+        app.establish_work_body(resident, community_code=code, name="x", kind="DEPARTMENT_BODY")
+
+
+def test_P6_P36_application_hangs_refuses_and_removes_by_the_communitys_fact(app: Gongzhi) -> None:
+    code, office, _, committee = registered(app, "RURAL")
+    kind = "COLLECTIVE_ECONOMIC_ORGANIZATION"
+    with pytest.raises(SignboardNotAllowed) as raised:
+        app.hang_signboard(committee, community_code=code, kind=kind, text="某村股份经济合作社")
+    refusal = refusal_at(app, raised.value)
+    assert isinstance(refusal, SignboardRefusal) and refusal.village_enterprise_separated is True
+    community, receipt = app.record_village_enterprise_separation(office, community_code=code, separated=False)
+    assert community.rural_unseparated and receipt.entity_id == code and receipt.version == 2
+    sign, receipt = app.hang_signboard(committee, community_code=code, kind=kind, text="某村股份经济合作社")
+    assert sign.kind == kind and receipt.version == 1
+    removed, receipt = app.remove_signboard(office, signboard_id=str(sign.id), reason="村企分开后摘牌")
+    assert removed.removed and receipt.version == 2
+    with pytest.raises(InvalidState):
+        app.remove_signboard(office, signboard_id=str(sign.id), reason="again")
+    other_street = Stamp(Actor("o2", Role.STREET_OFFICE, "999999999"), "req")
+    with pytest.raises(Forbidden):
+        app.remove_signboard(other_street, signboard_id=str(sign.id), reason="x")
+    with pytest.raises(InvalidInput):
+        app.record_village_enterprise_separation(office, community_code=code, separated="yes")  # type: ignore[arg-type]
+
+
+def test_P36_application_registers_the_fact_and_refuses_it_on_an_urban_community(app: Gongzhi) -> None:
+    code, office, _, committee = registered(app, "RURAL", separated=False)
+    assert app.community(code).rural_unseparated
+    sign, _ = app.hang_signboard(committee, community_code=code, kind="COLLECTIVE_ECONOMIC_ORGANIZATION", text="合作社")
+    assert isinstance(sign, Signboard)
+    urban, office, _, _ = registered(app)
+    with pytest.raises(InvalidState):
+        app.record_village_enterprise_separation(office, community_code=urban, separated=True)
+    with pytest.raises(InvalidInput):
+        registered(app, "URBAN", separated=False)
+
+
+def test_P7_application_refuses_and_records_every_target_contract(app: Gongzhi) -> None:
+    code, office, department, committee = registered(app)
+    for by in (office, department):
+        with pytest.raises(TargetContractAbolished) as raised:
+            app.impose_target_contract(by, community_code=code, title="2026年目标管理责任书", targets=["综治考核"])
+        refusal = refusal_at(app, raised.value)
+        assert isinstance(refusal, TargetContractRefusal) and refusal.targets == ["综治考核"]
+        assert raised.value.extensions["provision"] == "P7"
+    with pytest.raises(Forbidden):
+        app.impose_target_contract(committee, community_code=code, title="x")
+
+
+def test_P10_application_keeps_the_seal_ledger_and_refuses_liability(app: Gongzhi) -> None:
+    code, _, department, committee = registered(app)
+    use, receipt = app.use_seal(committee, community_code=code, purpose="居务公开", kind="SELF_GOVERNANCE",
+                                document="2026年第三季度居务公开表")
+    assert use.kind == "SELF_GOVERNANCE" and receipt.entity_id == str(use.id)
+    with pytest.raises(SealUseNotAllowed) as raised:
+        app.use_seal(committee, community_code=code, purpose="为居民经营贷款作担保",
+                     kind="ECONOMIC_LIABILITY_CERTIFICATE", document="担保函", requested_by="某农商银行")
+    refusal = refusal_at(app, raised.value)
+    assert isinstance(refusal, SealUseRefusal) and refusal.requested_by == "某农商银行"
+    with pytest.raises(SealUseNotAllowed) as raised:
+        app.use_seal(department, community_code=code, purpose="证明某商户无违法经营",
+                     kind="LEGAL_LIABILITY_CERTIFICATE", document="证明")
+    assert refusal_at(app, raised.value).requested_by == "区市场监管局"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput) as bad:
+        app.use_seal(committee, community_code=code, purpose="x", kind="SELF_GOVERNANCE", document="\u202e")
+    assert bad.value.extensions["field"] == "document"
