@@ -17,7 +17,7 @@ a thousand integrators follow the log with the same document, that is a thousand
 executions per event. The result depends only on the operation, its variables, the actor
 (authorization happens once, when the subscription starts; the fields of an event are the
 event's own data) and the event itself, so the first subscriber's execution is shared with
-the others. Events reach the resolver as one API object per log position (resolvers.py), which
+the others. Events reach the resolver as one API object per log position (auditing.py), which
 carries its shared results and takes them along when no subscriber holds it any more.
 
 Also: graphql-core gives each per-event execution the subscription's memo of collected

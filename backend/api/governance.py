@@ -1,182 +1,594 @@
-"""The API of co-governance: communities and their duty lists, service agreements, tasks, organizations,
-activities, evaluations, and the live read models' subscriptions (an area module, composed by schema.py)."""
+"""The API of co-governance: communities and their duty lists (P3), service agreements (P4), tasks (P1, P2),
+organizations (P28), activities (P22, P34), evaluations (P26), and the live read models' subscriptions. Its
+types, inputs and results, and its fields of Query, Mutation and Subscription (an area module, composed by
+schema.py). Community (by `code`), Task and Organization (by `id`) are federation entities."""
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+import json
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import asyncpg
 import strawberry
 
-from backend.api import resolvers as r
-from backend.api import types as t
+from backend.api import reads
+from backend.api.commanding import app, arguments, run
 from backend.api.context import ctx
+from backend.api.types import Actor, Connection, Receipt
+from backend.application.base import Receipt as CommandReceipt
+from backend.domain import community, evaluation, organization, task
+from backend.domain.activity import Activity as ActivityAggregate
+from backend.domain.agreement import ServiceAgreement as AgreementAggregate
+from backend.domain.community import Community as CommunityAggregate
+from backend.domain.errors import NotFound
+from backend.domain.evaluation import EvaluationCampaign as CampaignAggregate
+from backend.domain.organization import Organization as OrganizationAggregate
+from backend.domain.task import Task as TaskAggregate
+from projections.live import Subscriber
+
+CommunityKind = strawberry.enum(community.CommunityKind, name="CommunityKind")
+DutyListKind = strawberry.enum(community.DutyListKind, name="DutyListKind")
+TaskBasis = strawberry.enum(task.TaskBasis, name="TaskBasis")
+TaskStatus = strawberry.enum(task.TaskStatus, name="TaskStatus")
+OrganizationCategory = strawberry.enum(organization.OrganizationCategory, name="OrganizationCategory")
+OrganizationStatus = strawberry.enum(organization.OrganizationStatus, name="OrganizationStatus")
+EvaluationTargetKind = strawberry.enum(evaluation.EvaluationTargetKind, name="EvaluationTargetKind")
+Satisfaction = strawberry.enum(evaluation.Satisfaction, name="Satisfaction")
+
+
+# -- types -------------------------------------------------------------------------------------
+@strawberry.type
+class DutyItem:
+    code: str
+    title: str
+    list: DutyListKind
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> DutyItem:
+        """An item as the community's row and aggregate hold it."""
+        return cls(code=item["code"], title=item["title"], list=DutyListKind(item["list"]))
+
+
+@strawberry.federation.type(keys=["code"])
+class Community:
+    code: strawberry.ID
+    name: str
+    kind: CommunityKind
+    duty_list_version: int
+    duty_items: list[DutyItem]
+    open_tasks: int = strawberry.field(description="Delegated or accepted, not yet completed or declined.")
+    organizations: int
+    activities_held: int
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Community:
+        """A row of the communities read model."""
+        items = json.loads(row["duty_items"]) if isinstance(row["duty_items"], str) else row["duty_items"]
+        return cls(
+            code=row["code"], name=row["name"], kind=CommunityKind(row["kind"]),
+            duty_list_version=row["duty_list_version"], duty_items=[DutyItem.from_dict(i) for i in items],
+            open_tasks=row["open_tasks"], organizations=row["organizations"], activities_held=row["activities_held"])
+
+    @classmethod
+    def from_aggregate(cls, aggregate: CommunityAggregate, counts: asyncpg.Record | None) -> Community:
+        """A community as a command left it, with the read model's counts (`reads.community_counts`; none yet:
+        zeros)."""
+        return cls(
+            code=strawberry.ID(aggregate.code), name=aggregate.name, kind=CommunityKind(aggregate.kind),
+            duty_list_version=aggregate.duty_list_version,
+            duty_items=[DutyItem.from_dict(i) for i in aggregate.duty_items],
+            open_tasks=counts["open_tasks"] if counts else 0,
+            organizations=counts["organizations"] if counts else 0,
+            activities_held=counts["activities_held"] if counts else 0)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, code: strawberry.ID) -> Community | None:
+        row = await reads.community(ctx(info), code)
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["id"])
+class Task:
+    id: strawberry.ID
+    community_code: strawberry.ID
+    title: str
+    from_department: str
+    basis: TaskBasis
+    duty_item_code: str | None
+    agreement_id: strawberry.ID | None
+    status: TaskStatus
+    delegated_at: datetime
+    due_at: datetime | None
+    version: int
+    duty_list_version: int = strawberry.field(description="P3: the duty list version the task relied on.")
+    decline_reason: str | None = None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Task:
+        """A row of the tasks read model."""
+        return cls(
+            id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+            from_department=row["from_department"], basis=TaskBasis(row["basis"]),
+            duty_item_code=row["duty_item_code"],
+            agreement_id=str(row["agreement_id"]) if row["agreement_id"] else None,
+            status=TaskStatus(row["status"]), delegated_at=row["delegated_at"], due_at=row["due_at"],
+            version=row["version"], duty_list_version=row["duty_list_version"],
+            decline_reason=row["decline_reason"])
+
+    @classmethod
+    def from_aggregate(cls, aggregate: TaskAggregate) -> Task:
+        """A task as a command left it."""
+        return cls(
+            id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code, title=aggregate.title,
+            from_department=aggregate.from_department, basis=TaskBasis(aggregate.basis),
+            duty_item_code=aggregate.duty_item_code,
+            agreement_id=strawberry.ID(str(aggregate.agreement_id)) if aggregate.agreement_id else None,
+            status=TaskStatus(aggregate.status), delegated_at=aggregate.created_on, due_at=aggregate.due_at,
+            version=aggregate.version, duty_list_version=aggregate.duty_list_version,
+            decline_reason=aggregate.decline_reason)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Task | None:
+        row = await reads.row_by_id(ctx(info), "tasks", id)
+        return cls.from_row(row) if row else None
 
 
 @strawberry.type
+class ServiceAgreement:
+    id: strawberry.ID
+    community_code: strawberry.ID
+    department: str
+    scope: str
+    funding_yuan: str
+    valid_until: datetime
+    signed_at: datetime = strawberry.field(
+        description="When it was signed (its ServiceAgreementSigned event); an addition to the contract.")
+    current: bool = strawberry.field(
+        description="P4: whether validUntil is still ahead, as the server's clock says when it "
+                    "answers (a task may be delegated under a current agreement only).")
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record, now: datetime) -> ServiceAgreement:
+        """A row of the service_agreements read model, current or not at `now`."""
+        return cls(
+            id=str(row["id"]), community_code=row["community_code"], department=row["department"],
+            scope=row["scope"], funding_yuan=str(row["funding_yuan"]), valid_until=row["valid_until"],
+            signed_at=row["signed_at"], current=row["valid_until"] > now)
+
+    @classmethod
+    def from_aggregate(cls, aggregate: AgreementAggregate) -> ServiceAgreement:
+        """An agreement as its signing left it (current if valid beyond the signing)."""
+        return cls(
+            id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code,
+            department=aggregate.department, scope=aggregate.scope, funding_yuan=aggregate.funding_yuan,
+            valid_until=aggregate.valid_until, signed_at=aggregate.created_on,
+            current=aggregate.valid_until > aggregate.created_on)
+
+
+@strawberry.federation.type(keys=["id"])
+class Organization:
+    id: strawberry.ID
+    name: str
+    category: OrganizationCategory
+    status: OrganizationStatus
+    community_code: strawberry.ID
+    hub_id: strawberry.ID | None
+    registered_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Organization:
+        """A row of the organizations read model."""
+        return cls(
+            id=str(row["id"]), name=row["name"], category=OrganizationCategory(row["category"]),
+            status=OrganizationStatus(row["status"]), community_code=row["community_code"],
+            hub_id=str(row["hub_id"]) if row["hub_id"] else None, registered_at=row["registered_at"])
+
+    @classmethod
+    def from_aggregate(cls, aggregate: OrganizationAggregate) -> Organization:
+        """An organization as its registration left it."""
+        return cls(
+            id=strawberry.ID(str(aggregate.id)), name=aggregate.name,
+            category=OrganizationCategory(aggregate.category), status=OrganizationStatus(aggregate.status),
+            community_code=aggregate.community_code,
+            hub_id=strawberry.ID(str(aggregate.hub_id)) if aggregate.hub_id else None,
+            registered_at=aggregate.created_on)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Organization | None:
+        row = await reads.row_by_id(ctx(info), "organizations", id)
+        return cls.from_row(row) if row else None
+
+
+@strawberry.type
+class Activity:
+    id: strawberry.ID
+    community_code: strawberry.ID
+    title: str
+    organizer_id: strawberry.ID | None
+    held_at: datetime
+    participants: int
+    volunteer_hours: float
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Activity:
+        """A row of the activities read model."""
+        return cls(
+            id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+            organizer_id=row["organizer_id"], held_at=row["held_at"], participants=row["participants"],
+            volunteer_hours=float(row["volunteer_hours"]))
+
+    @classmethod
+    def from_aggregate(cls, aggregate: ActivityAggregate) -> Activity:
+        """An activity as its recording left it."""
+        return cls(
+            id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code, title=aggregate.title,
+            organizer_id=aggregate.organizer_id, held_at=aggregate.held_at, participants=aggregate.participants,
+            volunteer_hours=aggregate.total_volunteer_hours)
+
+
+@strawberry.type
+class EvaluationTarget:
+    id: strawberry.ID
+    name: str
+    kind: EvaluationTargetKind
+
+    @classmethod
+    def from_dict(cls, target: dict[str, str]) -> EvaluationTarget:
+        """A target as the campaign's row and aggregate hold it."""
+        return cls(id=strawberry.ID(target["id"]), name=target["name"], kind=EvaluationTargetKind(target["kind"]))
+
+
+@strawberry.type
+class EvaluationCampaign:
+    id: strawberry.ID
+    community_code: strawberry.ID
+    title: str
+    targets: list[EvaluationTarget]
+    closes_at: datetime
+    opened_at: datetime = strawberry.field(
+        description="When it was opened (its EvaluationCampaignOpened event); an addition to the contract.")
+    open: bool = strawberry.field(
+        description="P26: whether closesAt is still ahead, as the server's clock says when it answers "
+                    "(an open campaign takes ballots; a closed one only shows its results).")
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record, now: datetime) -> EvaluationCampaign:
+        """A campaign as every reader of its community sees it: what it asks about and when, never who voted
+        (P26); open or not at `now`."""
+        return cls(
+            id=str(row["id"]), community_code=row["community_code"], title=row["title"],
+            targets=[EvaluationTarget.from_dict(x) for x in json.loads(row["targets"])],
+            closes_at=row["closes_at"], opened_at=row["opened_at"], open=row["closes_at"] > now)
+
+    @classmethod
+    def from_aggregate(cls, aggregate: CampaignAggregate) -> EvaluationCampaign:
+        """A campaign as its opening left it (open if it closes after the opening)."""
+        return cls(
+            id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code, title=aggregate.title,
+            targets=[EvaluationTarget.from_dict(x) for x in aggregate.targets], closes_at=aggregate.closes_at,
+            opened_at=aggregate.created_on, open=aggregate.closes_at > aggregate.created_on)
+
+
+@strawberry.type
+class TargetResult:
+    target: EvaluationTarget
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    total: int
+    satisfaction_rate: float
+
+    @classmethod
+    def from_tally(cls, target: dict[str, str], tally: asyncpg.Record | None) -> TargetResult:
+        """A target's result from its tally (`reads.tallies`; none: no ballots yet)."""
+        s, b, d = (tally["satisfied"], tally["basically_satisfied"], tally["dissatisfied"]) if tally else (0, 0, 0)
+        total = s + b + d
+        return cls(target=EvaluationTarget.from_dict(target), satisfied=s, basically_satisfied=b, dissatisfied=d,
+                   total=total, satisfaction_rate=(s + b) / total if total else 0.0)
+
+
+# -- results and inputs ---------------------------------------------------------------------------
+@strawberry.type
+class CommunityResult:
+    community: Community
+    receipt: Receipt
+
+
+@strawberry.type
+class TaskResult:
+    task: Task
+    receipt: Receipt
+
+    @classmethod
+    def of(cls, done: tuple[TaskAggregate, CommandReceipt]) -> TaskResult:
+        """A task command's result: the task as it now stands, and its receipt."""
+        aggregate, receipt = done
+        return cls(task=Task.from_aggregate(aggregate), receipt=Receipt.from_receipt(receipt))
+
+
+@strawberry.type
+class AgreementResult:
+    agreement: ServiceAgreement
+    receipt: Receipt
+
+
+@strawberry.type
+class OrganizationResult:
+    organization: Organization
+    receipt: Receipt
+
+
+@strawberry.type
+class ActivityResult:
+    activity: Activity
+    receipt: Receipt
+
+
+@strawberry.type
+class CampaignResult:
+    campaign: EvaluationCampaign
+    receipt: Receipt
+
+
+@strawberry.input
+class RegisterCommunityInput:
+    code: strawberry.ID
+    name: str
+    kind: CommunityKind
+    village_enterprise_separated: bool | None = None  # P36 (村企分开): RURAL only; left out, separated
+
+
+@strawberry.input
+class DutyItemInput:
+    code: str
+    title: str
+    list: DutyListKind
+
+
+@strawberry.input
+class PublishDutyListInput:
+    community_code: strawberry.ID
+    items: list[DutyItemInput]
+
+
+@strawberry.input
+class SignServiceAgreementInput:
+    community_code: strawberry.ID
+    department: str
+    scope: str
+    funding_yuan: str
+    valid_until: datetime
+
+
+@strawberry.input
+class DelegateTaskInput:
+    community_code: strawberry.ID
+    title: str
+    from_department: str
+    duty_item_code: str | None = None
+    agreement_id: strawberry.ID | None = None
+    due_at: datetime | None = None
+
+
+@strawberry.input
+class RegisterOrganizationInput:
+    name: str
+    category: OrganizationCategory
+    community_code: strawberry.ID
+    status: OrganizationStatus
+    hub_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class VolunteerHoursInput:
+    volunteer_id: strawberry.ID
+    hours: float
+
+
+@strawberry.input
+class RecordActivityInput:
+    community_code: strawberry.ID
+    title: str
+    held_at: datetime
+    participants: int
+    organizer_id: strawberry.ID | None = None
+    volunteer_hours: list[VolunteerHoursInput] | None = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class EvaluationTargetInput:
+    id: strawberry.ID
+    name: str
+    kind: EvaluationTargetKind
+
+
+@strawberry.input
+class OpenEvaluationCampaignInput:
+    community_code: strawberry.ID
+    title: str
+    targets: list[EvaluationTargetInput]
+    closes_at: datetime
+
+
+@strawberry.input
+class CastEvaluationInput:
+    campaign_id: strawberry.ID
+    target_id: strawberry.ID
+    satisfaction: Satisfaction
+    comment: str | None = None
+
+
+# -- the fields ------------------------------------------------------------------------------------
+@strawberry.type
 class Query:
     @strawberry.field
-    def me(self, info: strawberry.Info) -> t.Actor:
-        actor = ctx(info).actor
-        return t.Actor(id=actor.id, role=t.Role(actor.role), scope=actor.scope)
+    def me(self, info: strawberry.Info) -> Actor:
+        return Actor.from_actor(ctx(info).actor)
 
     @strawberry.field
-    async def community(self, info: strawberry.Info, code: strawberry.ID) -> t.Community | None:
-        return await r.community(info, code)
+    async def community(self, info: strawberry.Info, code: strawberry.ID) -> Community | None:
+        row = await reads.community(ctx(info), code)
+        return Community.from_row(row) if row else None
 
     @strawberry.field
     async def communities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                          after: str | None = None) -> t.CommunityConnection:
-        return await r.communities(info, scope, first, after)
+                          after: str | None = None) -> Connection[Community]:
+        return Connection.of(await reads.communities(ctx(info), scope, first, after), Community.from_row)
 
     @strawberry.field
-    async def tasks(self, info: strawberry.Info, scope: str | None = None, status: t.TaskStatus | None = None,
-                    first: int | None = 50, after: str | None = None) -> t.TaskConnection:
-        return await r.tasks(info, scope, status, first, after)
+    async def tasks(self, info: strawberry.Info, scope: str | None = None, status: TaskStatus | None = None,
+                    first: int | None = 50, after: str | None = None) -> Connection[Task]:
+        page = await reads.newest_in_scope(ctx(info), "tasks", scope, first, after, status=status)
+        return Connection.of(page, Task.from_row)
 
     @strawberry.field(description="One task by id (an addition to the contract).")
-    async def task(self, info: strawberry.Info, id: strawberry.ID) -> t.Task | None:
-        return await r.task(info, id)
+    async def task(self, info: strawberry.Info, id: strawberry.ID) -> Task | None:
+        row = await reads.row_by_id(ctx(info), "tasks", id)
+        return Task.from_row(row) if row else None
 
     @strawberry.field
     async def organizations(self, info: strawberry.Info, scope: str | None = None,
-                            category: t.OrganizationCategory | None = None, first: int | None = 50,
-                            after: str | None = None) -> t.OrganizationConnection:
-        return await r.organizations(info, scope, category, first, after)
+                            category: OrganizationCategory | None = None, first: int | None = 50,
+                            after: str | None = None) -> Connection[Organization]:
+        page = await reads.newest_in_scope(ctx(info), "organizations", scope, first, after, category=category)
+        return Connection.of(page, Organization.from_row)
 
     @strawberry.field
     async def activities(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                         after: str | None = None) -> t.ActivityConnection:
-        return await r.activities(info, scope, first, after)
+                         after: str | None = None) -> Connection[Activity]:
+        page = await reads.newest_in_scope(ctx(info), "activities", scope, first, after)
+        return Connection.of(page, Activity.from_row)
 
     @strawberry.field(description="P4: the service agreements of the communities in the scope (default: the actor's), "
                                   "newest first; read like `tasks` (an addition to the contract).")
     async def agreements(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                         after: str | None = None) -> t.ServiceAgreementConnection:
-        return await r.agreements(info, scope, first, after)
+                         after: str | None = None) -> Connection[ServiceAgreement]:
+        page = await reads.newest_in_scope(ctx(info), "service_agreements", scope, first, after)
+        return Connection.of(page, partial(ServiceAgreement.from_row, now=datetime.now(UTC)))
 
     @strawberry.field(description="P26: the evaluation campaigns of the communities in the scope (default: the "
                                   "actor's), newest first, for every role that reads the read models, residents too; "
                                   "no voter (an addition to the contract).")
     async def evaluation_campaigns(self, info: strawberry.Info, scope: str | None = None, first: int | None = 50,
-                                   after: str | None = None) -> t.EvaluationCampaignConnection:
-        return await r.evaluation_campaigns(info, scope, first, after)
+                                   after: str | None = None) -> Connection[EvaluationCampaign]:
+        page = await reads.newest_in_scope(ctx(info), "evaluation_campaigns", scope, first, after)
+        return Connection.of(page, partial(EvaluationCampaign.from_row, now=datetime.now(UTC)))
 
     @strawberry.field(description="One evaluation campaign by id, for a reader whose scope covers its community "
                                   "(an addition to the contract).")
-    async def evaluation_campaign(self, info: strawberry.Info, id: strawberry.ID) -> t.EvaluationCampaign | None:
-        return await r.evaluation_campaign(info, id)
+    async def evaluation_campaign(self, info: strawberry.Info, id: strawberry.ID) -> EvaluationCampaign | None:
+        row = await reads.row_by_id(ctx(info), "evaluation_campaigns", id)
+        return EvaluationCampaign.from_row(row, datetime.now(UTC)) if row else None
 
     @strawberry.field
-    async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[t.TargetResult]:
-        return await r.evaluation_results(info, campaign_id)
+    async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[TargetResult]:
+        c = ctx(info)
+        campaign = await reads.row_by_id(c, "evaluation_campaigns", campaign_id, "campaignId")
+        if campaign is None:
+            raise NotFound(f"no evaluation campaign {campaign_id}")
+        tallies = await reads.tallies(c, campaign["id"])
+        return [TargetResult.from_tally(target, tallies.get(target["id"]))
+                for target in json.loads(campaign["targets"])]
 
 
-async def task_command(info: strawberry.Info, command: Callable[..., tuple[Any, Any]], *args: Any) -> t.TaskResult:
-    """Run a task command as the request's actor; the task as it now stands, and its receipt."""
-    c = ctx(info)
-    task, receipt = await c.platform.commands.run(command, c.stamp, *args)
-    return t.TaskResult(task=r.task_from_aggregate(task), receipt=r.receipt(receipt))
+async def community_now(info: strawberry.Info, aggregate: CommunityAggregate) -> Community:
+    """A community as a command left it, with what the read model counts of it."""
+    return Community.from_aggregate(aggregate, await reads.community_counts(ctx(info), aggregate.code))
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def register_community(self, info: strawberry.Info, input: t.RegisterCommunityInput) -> t.CommunityResult:
-        c = ctx(info)
-        community, receipt = await c.platform.commands.run(
-            c.platform.app.register_community, c.stamp, input.code, input.name, t.enum_value(input.kind))
-        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
+    async def register_community(self, info: strawberry.Info, input: RegisterCommunityInput) -> CommunityResult:
+        registered, receipt = await run(info, app(info).register_community, **arguments(input))
+        return CommunityResult(community=await community_now(info, registered), receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
-    async def publish_duty_list(self, info: strawberry.Info, input: t.PublishDutyListInput) -> t.CommunityResult:
-        c = ctx(info)
-        items = [{"code": i.code, "title": i.title, "list": t.enum_value(i.list)} for i in input.items]
-        community, receipt = await c.platform.commands.run(
-            c.platform.app.publish_duty_list, c.stamp, input.community_code, items)
-        return t.CommunityResult(community=await r.community_counts(c, community), receipt=r.receipt(receipt))
+    async def publish_duty_list(self, info: strawberry.Info, input: PublishDutyListInput) -> CommunityResult:
+        published, receipt = await run(info, app(info).publish_duty_list, **arguments(input))
+        return CommunityResult(community=await community_now(info, published), receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
     async def sign_service_agreement(self, info: strawberry.Info,
-                                     input: t.SignServiceAgreementInput) -> t.AgreementResult:
-        c = ctx(info)
-        a, receipt = await c.platform.commands.run(
-            c.platform.app.sign_service_agreement, c.stamp, input.community_code, input.department, input.scope,
-            input.funding_yuan, input.valid_until)
-        return t.AgreementResult(
-            agreement=t.ServiceAgreement(id=str(a.id), community_code=a.community_code, department=a.department,
-                                         scope=a.scope, funding_yuan=a.funding_yuan, valid_until=a.valid_until,
-                                         signed_at=a.created_on, current=a.valid_until > a.created_on),
-            receipt=r.receipt(receipt))
+                                     input: SignServiceAgreementInput) -> AgreementResult:
+        signed, receipt = await run(info, app(info).sign_service_agreement, **arguments(input))
+        return AgreementResult(agreement=ServiceAgreement.from_aggregate(signed),
+                               receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
-    async def delegate_task(self, info: strawberry.Info, input: t.DelegateTaskInput) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.delegate_task, input.community_code, input.title,
-                                  input.from_department, input.duty_item_code, input.agreement_id, input.due_at)
+    async def delegate_task(self, info: strawberry.Info, input: DelegateTaskInput) -> TaskResult:
+        return TaskResult.of(await run(info, app(info).delegate_task, **arguments(input)))
 
     @strawberry.mutation
     async def accept_task(self, info: strawberry.Info, id: strawberry.ID,
-                          expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.accept_task, id, expected_version)
+                          expected_version: int | None = None) -> TaskResult:
+        return TaskResult.of(await run(info, app(info).accept_task, task_id=id, expected_version=expected_version))
 
     @strawberry.mutation
     async def decline_task(self, info: strawberry.Info, id: strawberry.ID, reason: str,
-                           expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.decline_task, id, reason, expected_version)
+                           expected_version: int | None = None) -> TaskResult:
+        return TaskResult.of(await run(info, app(info).decline_task, task_id=id, reason=reason,
+                                       expected_version=expected_version))
 
     @strawberry.mutation
     async def complete_task(self, info: strawberry.Info, id: strawberry.ID,
-                            expected_version: int | None = None) -> t.TaskResult:
-        return await task_command(info, ctx(info).platform.app.complete_task, id, expected_version)
+                            expected_version: int | None = None) -> TaskResult:
+        return TaskResult.of(await run(info, app(info).complete_task, task_id=id, expected_version=expected_version))
 
     @strawberry.mutation
     async def register_organization(self, info: strawberry.Info,
-                                    input: t.RegisterOrganizationInput) -> t.OrganizationResult:
-        c = ctx(info)
-        o, receipt = await c.platform.commands.run(
-            c.platform.app.register_organization, c.stamp, input.community_code, input.name,
-            t.enum_value(input.category), t.enum_value(input.status), input.hub_id)
-        return t.OrganizationResult(
-            organization=t.Organization(
-                id=str(o.id), name=o.name, category=t.OrganizationCategory(o.category),
-                status=t.OrganizationStatus(o.status), community_code=o.community_code,
-                hub_id=str(o.hub_id) if o.hub_id else None, registered_at=o.created_on),
-            receipt=r.receipt(receipt))
+                                    input: RegisterOrganizationInput) -> OrganizationResult:
+        registered, receipt = await run(info, app(info).register_organization, **arguments(input))
+        return OrganizationResult(organization=Organization.from_aggregate(registered),
+                                  receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
-    async def record_activity(self, info: strawberry.Info, input: t.RecordActivityInput) -> t.ActivityResult:
-        c = ctx(info)
-        hours = [{"volunteer_id": v.volunteer_id, "hours": v.hours} for v in (input.volunteer_hours or [])]
-        a, receipt = await c.platform.commands.run(
-            c.platform.app.record_activity, c.stamp, input.community_code, input.title, input.organizer_id,
-            input.held_at, input.participants, hours)
-        return t.ActivityResult(
-            activity=t.Activity(id=str(a.id), community_code=a.community_code, title=a.title,
-                                organizer_id=a.organizer_id, held_at=a.held_at, participants=a.participants,
-                                volunteer_hours=a.total_volunteer_hours),
-            receipt=r.receipt(receipt))
+    async def record_activity(self, info: strawberry.Info, input: RecordActivityInput) -> ActivityResult:
+        kwargs = arguments(input)
+        kwargs["volunteer_hours"] = kwargs["volunteer_hours"] or []  # an explicit null: no one's hours
+        recorded, receipt = await run(info, app(info).record_activity, **kwargs)
+        return ActivityResult(activity=Activity.from_aggregate(recorded), receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
     async def open_evaluation_campaign(self, info: strawberry.Info,
-                                       input: t.OpenEvaluationCampaignInput) -> t.CampaignResult:
-        c = ctx(info)
-        targets = [{"id": x.id, "name": x.name, "kind": t.enum_value(x.kind)} for x in input.targets]
-        campaign, receipt = await c.platform.commands.run(
-            c.platform.app.open_evaluation_campaign, c.stamp, input.community_code, input.title, targets,
-            input.closes_at)
-        return t.CampaignResult(
-            campaign=t.EvaluationCampaign(
-                id=str(campaign.id), community_code=campaign.community_code, title=campaign.title,
-                targets=r.targets_of(campaign.targets), closes_at=campaign.closes_at, opened_at=campaign.created_on,
-                open=campaign.closes_at > campaign.created_on),
-            receipt=r.receipt(receipt))
+                                       input: OpenEvaluationCampaignInput) -> CampaignResult:
+        opened, receipt = await run(info, app(info).open_evaluation_campaign, **arguments(input))
+        return CampaignResult(campaign=EvaluationCampaign.from_aggregate(opened),
+                              receipt=Receipt.from_receipt(receipt))
 
     @strawberry.mutation
-    async def cast_evaluation(self, info: strawberry.Info, input: t.CastEvaluationInput) -> t.Receipt:
-        c = ctx(info)
-        receipt = await c.platform.commands.run(
-            c.platform.app.cast_evaluation, c.stamp, input.campaign_id, input.target_id,
-            t.enum_value(input.satisfaction), input.comment)
-        return r.receipt(receipt)
+    async def cast_evaluation(self, info: strawberry.Info, input: CastEvaluationInput) -> Receipt:
+        return Receipt.from_receipt(await run(info, app(info).cast_evaluation, **arguments(input)))
+
+
+# -- live read models ------------------------------------------------------------------------------
+# A subscriber is made when the subscription starts (so it misses nothing from then on) and lives as
+# long as its generator (projections/live.py holds it weakly).
+def live_subscriber(info: strawberry.Info, table: str, scope: str | None) -> Subscriber:
+    """A subscriber to a live read model in the actor's read scope, narrowed like the queries';
+    refused (UNAUTHENTICATED, FORBIDDEN, INVALID_INPUT) before the stream starts."""
+    c = ctx(info)
+    return c.platform.live.subscribe(table, reads.read_scope(c, scope))
+
+
+async def task_updates(subscriber: Subscriber) -> AsyncGenerator[Task, None]:
+    """Each task's new state once the tasks read model has it, as `task(id:)` would then return it."""
+    async for row in subscriber.rows():
+        yield Task.from_row(row)
+
+
+async def activities_recorded(subscriber: Subscriber) -> AsyncGenerator[Activity, None]:
+    """Each activity once the activities read model has it, as `activities` would then list it."""
+    async for row in subscriber.rows():
+        yield Activity.from_row(row)
+
+
+async def organizations_registered(subscriber: Subscriber) -> AsyncGenerator[Organization, None]:
+    """Each organization once the organizations read model has it, as `organizations` would then list it."""
+    async for row in subscriber.rows():
+        yield Organization.from_row(row)
 
 
 @strawberry.type
@@ -184,18 +596,18 @@ class Subscription:
     @strawberry.subscription(description="Each task's new state once the tasks read model has applied it (what `task` "
                                          "and `tasks` then return), for tasks in the scope (default: the actor's); "
                                          "from when the subscription starts.")
-    async def task_updated(self, info: strawberry.Info, scope: str | None = None) -> AsyncGenerator[t.Task, None]:
-        return r.task_updates(r.live_subscriber(info, "tasks", scope))
+    async def task_updated(self, info: strawberry.Info, scope: str | None = None) -> AsyncGenerator[Task, None]:
+        return task_updates(live_subscriber(info, "tasks", scope))
 
     @strawberry.subscription(description="Each activity once the activities read model has it (as `activities` then "
                                          "lists it), in the scope (default: the actor's); from when it starts.")
     async def activity_recorded(self, info: strawberry.Info,
-                                scope: str | None = None) -> AsyncGenerator[t.Activity, None]:
-        return r.activities_recorded(r.live_subscriber(info, "activities", scope))
+                                scope: str | None = None) -> AsyncGenerator[Activity, None]:
+        return activities_recorded(live_subscriber(info, "activities", scope))
 
     @strawberry.subscription(description="Each organization once the organizations read model has it (as "
                                          "`organizations` then lists it), in the scope (default: the actor's); "
                                          "from when it starts.")
     async def organization_registered(self, info: strawberry.Info,
-                                      scope: str | None = None) -> AsyncGenerator[t.Organization, None]:
-        return r.organizations_registered(r.live_subscriber(info, "organizations", scope))
+                                      scope: str | None = None) -> AsyncGenerator[Organization, None]:
+        return organizations_registered(live_subscriber(info, "organizations", scope))
