@@ -280,3 +280,7 @@ def operations_manifest(
 from backend.cli.screenshots import screenshots
 
 app.command()(screenshots)
+
+from backend.cli.archive import archive_app  # P9: the community's electronic archive
+
+app.add_typer(archive_app, name="archive")
