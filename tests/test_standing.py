@@ -4,13 +4,15 @@ domain and through the synchronous application on a real PostgreSQL; then each a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from backend import bootstrap
+from backend.api.auth import issue
 from backend.application.governance import Gongzhi
-from backend.domain.access import Actor, Role
+from backend.domain.access import PERMISSIONS, Action, Actor, Role
 from backend.domain.community import Community
 from backend.domain.errors import (
     Forbidden,
@@ -39,7 +41,8 @@ from backend.domain.standing import (
     signboard_refusal,
     work_body_refusal,
 )
-from tests.harness import district
+from tests import ops
+from tests.harness import SECRET, Client, district, token
 
 CODE = "320102001001"
 OFFICE = Stamp(Actor("office-1", Role.STREET_OFFICE, "320102001", "玄武区梅园新村街道办事处"), "req-1")
@@ -306,3 +309,304 @@ def test_P10_application_keeps_the_seal_ledger_and_refuses_liability(app: Gongzh
     with pytest.raises(InvalidInput) as bad:
         app.use_seal(committee, community_code=code, purpose="x", kind="SELF_GOVERNANCE", document="\u202e")
     assert bad.value.extensions["field"] == "document"
+
+
+# -- through real HTTP ------------------------------------------------------------------------------------------
+
+def org_token(role: Role, scope: str, actor: str, organization: str | None) -> str:
+    return issue(SECRET, actor, role, scope, organization=organization)
+
+
+class Parties:
+    """A community's parties over HTTP, each token naming its organization (所属单位), except the committee's."""
+
+    def __init__(self, c: ops.Community) -> None:
+        self.c = c
+        self.office = org_token(Role.STREET_OFFICE, c.street, f"office-{c.street}", "梅园新村街道办事处")
+        self.department = org_token(Role.DEPARTMENT, c.district, f"dept-{c.district}", "区市场监管局")
+        self.committee = c.committee
+        self.party = org_token(Role.PARTY_COMMITTEE, c.code, f"party-{c.code}", "长江路社区党委")
+        self.auditor = c.auditor
+
+
+async def parties(gql: Client, kind: str = "URBAN", separated: bool | None = None) -> Parties:
+    c = ops.Community(f"{district()}001001")
+    registration: dict[str, Any] = {"code": c.code, "name": "长江路社区", "kind": kind}
+    if separated is not None:
+        registration["villageEnterpriseSeparated"] = separated
+    await gql.call(ops.REGISTER, {"input": registration}, c.office)
+    return Parties(c)
+
+
+async def refusal_recorded(gql: Client, p: Parties, error: dict[str, Any], code: str, provision: str,
+                           event_type: str, organization: str | None) -> dict[str, Any]:
+    """The refusal an error names, at its position in the log: its event's provision, code and actor's organization."""
+    extensions = error["extensions"]
+    assert extensions["code"] == code and extensions["provision"] == provision
+    assert isinstance(extensions["position"], int)
+    [event] = (await gql.call(ops.HISTORY_WITH_ORG, {"id": extensions["refusalId"]}, p.auditor))["history"]
+    assert event["position"] == extensions["position"] and event["type"] == event_type
+    assert event["data"]["provision"] == provision and event["data"]["code"] == code
+    assert event["actor"]["organization"] == organization
+    logged = (await gql.call(ops.EVENT_LOG, {"after": extensions["position"] - 1, "first": 1, "types": [event_type]},
+                             p.auditor))["eventLog"]
+    assert [e["position"] for e in logged] == [extensions["position"]]
+    return event
+
+
+def consistent(receipt_or_position: dict[str, Any] | int) -> dict[str, str]:
+    position = receipt_or_position if isinstance(receipt_or_position, int) else receipt_or_position["position"]
+    return {"X-Consistent-After": str(position)}
+
+
+async def test_P5_lawful_work_bodies_are_recorded_and_listed(gql: Client) -> None:
+    p = await parties(gql)
+    done = (await gql.call(ops.ESTABLISH_WORK_BODY, {"input": {
+        "communityCode": p.c.code, "name": "长江路社区服务站", "kind": "SERVICE_STATION"}}, p.office))["establishWorkBody"]
+    body, receipt = done["workBody"], done["receipt"]
+    assert receipt["entityId"] == body["id"] and receipt["version"] == 1
+    assert body["establishedBy"] == {"actorId": f"office-{p.c.street}", "role": "STREET_OFFICE",
+                                     "organization": "梅园新村街道办事处"}
+    lawful = (await gql.call(ops.ESTABLISH_WORK_BODY, {"input": {
+        "communityCode": p.c.code, "name": "社区警务室", "kind": "DEPARTMENT_BODY",
+        "legalBasis": "《中华人民共和国人民警察法》"}}, p.department))["establishWorkBody"]
+    bodies = (await gql.call(ops.WORK_BODIES, {"c": p.c.code}, p.c.resident("r1"),
+                             headers=consistent(lawful["receipt"])))["workBodies"]
+    assert [(b["name"], b["kind"], b["legalBasis"]) for b in bodies] == [
+        ("长江路社区服务站", "SERVICE_STATION", None), ("社区警务室", "DEPARTMENT_BODY", "《中华人民共和国人民警察法》")]
+    assert bodies[0] == body
+
+
+async def test_P5_a_departments_own_work_body_is_refused_and_recorded(gql: Client) -> None:
+    p = await parties(gql)
+    error = await gql.error(ops.ESTABLISH_WORK_BODY, {"input": {
+        "communityCode": p.c.code, "name": "市场监管社区工作站", "kind": "DEPARTMENT_BODY",
+        "legalBasis": "区局党组会议纪要"}}, p.department)
+    event = await refusal_recorded(gql, p, error, "WORK_BODY_NOT_ALLOWED", "P5", "WorkBodyRefused", "区市场监管局")
+    assert event["data"]["name"] == "市场监管社区工作站" and event["data"]["legalBasis"] == "区局党组会议纪要"
+    bodies = (await gql.call(ops.WORK_BODIES, {"c": p.c.code}, p.committee,
+                             headers=consistent(error["extensions"]["position"])))["workBodies"]
+    assert bodies == []
+
+
+async def test_P6_signboards_hang_and_are_removed_in_the_inventory(gql: Client) -> None:
+    p = await parties(gql)
+    hung = []
+    for kind, text, tok in [("PARTY_ORGANIZATION", "中共长江路社区委员会", p.party),
+                            ("RESIDENTS_COMMITTEE", "长江路社区居民委员会", p.committee),
+                            ("SERVICE_STATION", "长江路社区服务站", p.office),
+                            ("COMMUNITY_EMBLEM", "中国社区", p.committee)]:
+        done = (await gql.call(ops.HANG_SIGNBOARD, {"input": {"communityCode": p.c.code, "kind": kind, "text": text}},
+                               tok))["hangSignboard"]
+        assert done["receipt"]["entityId"] == done["signboard"]["id"] and done["signboard"]["kind"] == kind
+        assert not done["signboard"]["removed"] and done["signboard"]["removedBy"] is None
+        hung.append(done)
+    assert hung[0]["signboard"]["hungBy"] == {"actorId": f"party-{p.c.code}", "role": "PARTY_COMMITTEE",
+                                              "organization": "长江路社区党委"}
+    removed = (await gql.call(ops.REMOVE_SIGNBOARD, {"id": hung[3]["signboard"]["id"], "reason": "旧牌更换"},
+                              p.office))["removeSignboard"]
+    assert removed["receipt"] == {"position": removed["receipt"]["position"], "entityId": hung[3]["signboard"]["id"],
+                                  "version": 2}
+    sign = removed["signboard"]
+    assert sign["removed"] and sign["removalReason"] == "旧牌更换" and sign["removedBy"]["role"] == "STREET_OFFICE"
+    assert sign["hungBy"]["actorId"] == f"committee-{p.c.code}"
+    assert await gql.code(ops.REMOVE_SIGNBOARD, {"id": sign["id"], "reason": "again"}, p.office) == "INVALID_STATE"
+    now = (await gql.call(ops.SIGNBOARDS, {"c": p.c.code}, p.c.resident("r1"),
+                          headers=consistent(removed["receipt"])))["signboards"]
+    assert [s["kind"] for s in now] == ["PARTY_ORGANIZATION", "RESIDENTS_COMMITTEE", "SERVICE_STATION"]
+    assert now[0] == hung[0]["signboard"]
+    everything = (await gql.call(ops.SIGNBOARDS, {"c": p.c.code, "all": True}, p.auditor))["signboards"]
+    assert len(everything) == 4 and everything[3] == sign
+
+
+async def test_P6_signboard_of_another_kind_is_refused_and_recorded(gql: Client) -> None:
+    p = await parties(gql)
+    attempt = {"input": {"communityCode": p.c.code, "kind": "OTHER", "text": "市场监管工作站"}}
+    error = await gql.error(ops.HANG_SIGNBOARD, attempt, p.department)
+    event = await refusal_recorded(gql, p, error, "SIGNBOARD_NOT_ALLOWED", "P6", "SignboardRefused", "区市场监管局")
+    assert event["data"]["kind"] == "OTHER" and event["data"]["text"] == "市场监管工作站"
+    assert event["data"]["communityKind"] == "URBAN"
+    collective = await gql.error(ops.HANG_SIGNBOARD, {"input": {
+        "communityCode": p.c.code, "kind": "COLLECTIVE_ECONOMIC_ORGANIZATION", "text": "股份经济合作社"}}, p.committee)
+    await refusal_recorded(gql, p, collective, "SIGNBOARD_NOT_ALLOWED", "P6", "SignboardRefused", None)
+    inventory = (await gql.call(ops.SIGNBOARDS, {"c": p.c.code, "all": True}, p.committee,
+                                headers=consistent(collective["extensions"]["position"])))["signboards"]
+    assert inventory == []
+
+
+async def test_P6_a_refused_signboard_sent_again_with_its_key_is_the_same_refusal(gql: Client) -> None:
+    p = await parties(gql)
+    attempt = {"input": {"communityCode": p.c.code, "kind": "OTHER", "text": "xx之家"}}
+    headers = {"Idempotency-Key": f"sign-{p.c.code}", "Authorization": f"Bearer {p.department}"}
+    first, again = [(await gql.raw(ops.HANG_SIGNBOARD, attempt, headers=headers)).json()["errors"][0]
+                    for _ in range(2)]
+    assert first["extensions"] == again["extensions"] and first["extensions"]["code"] == "SIGNBOARD_NOT_ALLOWED"
+    logged = (await gql.call(ops.EVENT_LOG, {"types": ["SignboardRefused"], "first": 1000}, p.auditor))["eventLog"]
+    assert [e["position"] for e in logged] == [first["extensions"]["position"]]
+
+
+async def test_P6_P36_a_rural_community_with_village_and_enterprises_unseparated_adds_its_collective(
+        gql: Client) -> None:
+    p = await parties(gql, "RURAL", separated=False)
+    collective = {"input": {"communityCode": p.c.code, "kind": "COLLECTIVE_ECONOMIC_ORGANIZATION",
+                            "text": "长江村股份经济合作社"}}
+    done = (await gql.call(ops.HANG_SIGNBOARD, collective, p.committee))["hangSignboard"]
+    assert done["signboard"]["kind"] == "COLLECTIVE_ECONOMIC_ORGANIZATION"
+    separated = (await gql.call(ops.RECORD_SEPARATION, {"c": p.c.code, "separated": True},
+                                p.office))["recordVillageEnterpriseSeparation"]
+    assert separated["villageEnterpriseSeparated"] is True and separated["community"] == {"code": p.c.code,
+                                                                                         "kind": "RURAL"}
+    assert separated["receipt"]["entityId"] == p.c.code and separated["receipt"]["version"] == 2
+    history = (await gql.call(ops.HISTORY_WITH_ORG, {"id": p.c.code}, p.auditor))["history"]
+    assert [(e["type"], e["data"].get("villageEnterpriseSeparated")) for e in history] == [
+        ("CommunityRegistered", False), ("VillageEnterpriseSeparationRecorded", True)]
+    error = await gql.error(ops.HANG_SIGNBOARD, collective, p.committee)
+    event = await refusal_recorded(gql, p, error, "SIGNBOARD_NOT_ALLOWED", "P6", "SignboardRefused", None)
+    assert event["data"]["communityKind"] == "RURAL" and event["data"]["villageEnterpriseSeparated"] is True
+    inventory = (await gql.call(ops.SIGNBOARDS, {"c": p.c.code}, p.committee,
+                                headers=consistent(error["extensions"]["position"])))["signboards"]
+    assert [s["id"] for s in inventory] == [done["signboard"]["id"]]  # what hung before the fact changed stays
+
+
+async def test_P36_separation_is_only_a_rural_communitys_fact(gql: Client) -> None:
+    p = await parties(gql)
+    assert await gql.code(ops.RECORD_SEPARATION, {"c": p.c.code, "separated": False}, p.office) == "INVALID_STATE"
+    c = ops.Community(f"{district()}001001")
+    error = await gql.error(ops.REGISTER, {"input": {"code": c.code, "name": "x", "kind": "URBAN",
+                                                     "villageEnterpriseSeparated": False}}, c.office)
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == "villageEnterpriseSeparated"
+    rural = await parties(gql, "RURAL")
+    for role in (Role.COMMITTEE, Role.DEPARTMENT, Role.AUDITOR):
+        tok = token(role, rural.c.code)
+        assert await gql.code(ops.RECORD_SEPARATION, {"c": rural.c.code, "separated": False}, tok) == "FORBIDDEN"
+
+
+async def test_P7_a_target_contract_is_refused_and_recorded(gql: Client) -> None:
+    p = await parties(gql)
+    for tok, organization in ((p.office, "梅园新村街道办事处"), (p.department, "区市场监管局")):
+        error = await gql.error(ops.IMPOSE_TARGET_CONTRACT, {"input": {
+            "communityCode": p.c.code, "title": "2026年度社区工作目标责任书", "targets": ["创文测评达标", "信访零上访"]}}, tok)
+        event = await refusal_recorded(gql, p, error, "TARGET_CONTRACT_ABOLISHED", "P7", "TargetContractRefused",
+                                       organization)
+        assert event["data"]["targets"] == ["创文测评达标", "信访零上访"]
+    error = await gql.error(ops.IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": p.c.code, "title": "责任状"}},
+                            p.office)
+    assert error["extensions"]["code"] == "TARGET_CONTRACT_ABOLISHED"
+    unknown = f"{p.c.code[:9]}999"
+    assert await gql.code(ops.IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": unknown, "title": "x"}},
+                          p.office) == "NOT_FOUND"
+
+
+async def test_P10_a_self_governance_use_of_the_seal_is_in_the_ledger(gql: Client) -> None:
+    p = await parties(gql)
+    uses = []
+    for document in ("居民会议决议", "居务公开表", "居民公约"):
+        done = (await gql.call(ops.USE_SEAL, {"input": {"communityCode": p.c.code, "purpose": "居民自治",
+                                                        "kind": "SELF_GOVERNANCE", "document": document}},
+                               p.committee))["useSeal"]
+        assert done["receipt"]["entityId"] == done["sealUse"]["id"] and done["sealUse"]["requestedBy"] is None
+        uses.append(done)
+    named = (await gql.call(ops.USE_SEAL, {"input": {"communityCode": p.c.code, "purpose": "楼道议事会纪要",
+                                                     "kind": "SELF_GOVERNANCE", "document": "纪要",
+                                                     "requestedBy": "3号楼议事会"}}, p.office))["useSeal"]
+    assert named["sealUse"]["requestedBy"] == "3号楼议事会"
+    assert named["sealUse"]["usedBy"]["organization"] == "梅园新村街道办事处"
+    first = (await gql.call(ops.SEAL_LEDGER, {"c": p.c.code, "first": 2}, p.c.resident("r1"),
+                            headers=consistent(named["receipt"])))["sealLedger"]
+    assert first["totalCount"] == 4 and first["pageInfo"]["hasNextPage"]
+    assert [e["node"]["document"] for e in first["edges"]] == ["纪要", "居民公约"]  # newest first
+    assert first["edges"][0]["node"] == named["sealUse"]
+    rest = (await gql.call(ops.SEAL_LEDGER, {"c": p.c.code, "after": first["pageInfo"]["endCursor"]},
+                           p.committee))["sealLedger"]
+    assert [e["node"]["document"] for e in rest["edges"]] == ["居务公开表", "居民会议决议"]
+    assert not rest["pageInfo"]["hasNextPage"]
+
+
+async def test_P10_a_liability_certificate_is_refused_recorded_and_counted_against_the_asker(gql: Client) -> None:
+    p = await parties(gql)
+    error = await gql.error(ops.USE_SEAL, {"input": {
+        "communityCode": p.c.code, "purpose": "为辖区商户贷款出具担保", "kind": "ECONOMIC_LIABILITY_CERTIFICATE",
+        "document": "担保函", "requestedBy": "某农村商业银行"}}, p.committee)
+    event = await refusal_recorded(gql, p, error, "SEAL_USE_NOT_ALLOWED", "P10", "SealUseRefused", None)
+    assert event["data"]["requestedBy"] == "某农村商业银行"
+    error = await gql.error(ops.USE_SEAL, {"input": {
+        "communityCode": p.c.code, "purpose": "证明某商户无违法经营记录", "kind": "LEGAL_LIABILITY_CERTIFICATE",
+        "document": "证明"}}, p.department)
+    event = await refusal_recorded(gql, p, error, "SEAL_USE_NOT_ALLOWED", "P10", "SealUseRefused", "区市场监管局")
+    assert event["data"]["requestedBy"] == "区市场监管局"  # the actor's organization when no one else is named
+    ledger = (await gql.call(ops.SEAL_LEDGER, {"c": p.c.code}, p.committee,
+                             headers=consistent(error["extensions"]["position"])))["sealLedger"]
+    assert ledger["totalCount"] == 0
+
+
+async def test_P5_P6_P7_P10_read_models_are_read_within_the_scope(gql: Client) -> None:
+    p = await parties(gql)
+    other = f"{district()}001001"
+    for query in (ops.SIGNBOARDS, ops.WORK_BODIES, ops.SEAL_LEDGER):
+        for role in Role:
+            assert "errors" not in (await gql.raw(query, {"c": p.c.code}, token(role, p.c.code))).json()
+        assert await gql.code(query, {"c": p.c.code}, token(Role.COMMITTEE, other)) == "FORBIDDEN"
+        assert await gql.code(query, {"c": "32010200100"}, p.committee) == "INVALID_INPUT"
+
+
+def attempts(code: str, signboard_id: str) -> dict[Action, list[tuple[str, dict[str, Any]]]]:
+    """One attempt of each action of this area on community `code` (a removal: of `signboard_id`)."""
+    return {
+        Action.ESTABLISH_WORK_BODY: [(ops.ESTABLISH_WORK_BODY, {"input": {
+            "communityCode": code, "name": "调解委员会", "kind": "COMMITTEE_SUBCOMMITTEE"}})],
+        Action.HANG_SIGNBOARD: [
+            (ops.HANG_SIGNBOARD, {"input": {"communityCode": code, "kind": "COMMUNITY_EMBLEM", "text": "中国社区"}}),
+            (ops.REMOVE_SIGNBOARD, {"id": signboard_id, "reason": "更换"})],
+        Action.IMPOSE_TARGET_CONTRACT: [(ops.IMPOSE_TARGET_CONTRACT, {"input": {
+            "communityCode": code, "title": "目标责任书"}})],
+        Action.USE_SEAL: [(ops.USE_SEAL, {"input": {"communityCode": code, "purpose": "居务公开",
+                                                    "kind": "SELF_GOVERNANCE", "document": "公开表"}})],
+        Action.REGISTER_COMMUNITY: [(ops.RECORD_SEPARATION, {"c": code, "separated": False})],
+    }
+
+
+async def test_P5_P6_P7_P10_P36_role_by_role_forbidden_records_nothing(gql: Client) -> None:
+    p = await parties(gql, "RURAL")
+    sign = (await gql.call(ops.HANG_SIGNBOARD, {"input": {"communityCode": p.c.code, "kind": "SERVICE_STATION",
+                                                          "text": "服务站"}}, p.committee))["hangSignboard"]
+    head = sign["receipt"]["position"]
+    other = ops.Community(f"{p.c.district}001999")  # another community of the same district, so the auditor sees it
+    await gql.call(ops.REGISTER, {"input": {"code": other.code, "name": "别的社区", "kind": "RURAL"}}, other.office)
+    other_sign = (await gql.call(ops.HANG_SIGNBOARD, {"input": {"communityCode": other.code,
+                                                                "kind": "SERVICE_STATION", "text": "服务站"}},
+                                 other.committee))["hangSignboard"]
+    head = other_sign["receipt"]["position"]
+    for action, tries in attempts(p.c.code, sign["signboard"]["id"]).items():
+        for role in Role:
+            if role in PERMISSIONS[action]:
+                continue
+            for query, variables in tries:
+                tok = token(role, p.c.code, f"{role.value.lower()}-{p.c.code}")
+                assert await gql.code(query, variables, tok) == "FORBIDDEN", (action, role, query)
+    for action, tries in attempts(p.c.code, sign["signboard"]["id"]).items():
+        for role in PERMISSIONS[action]:
+            scope = other.code  # allowed by role, but the token covers another community
+            for query, variables in tries:
+                tok = token(role, scope, f"{role.value.lower()}-{scope}")
+                assert await gql.code(query, variables, tok) == "FORBIDDEN", (action, role, query)
+    since = (await gql.call(ops.EVENT_LOG, {"after": head, "first": 1000}, p.auditor))["eventLog"]
+    assert since == []  # nothing recorded, no refusal either
+
+
+async def test_P5_P6_P7_P10_P36_each_allowed_role_acts(gql: Client) -> None:
+    """Every role of each action's row acts (or is refused by the rule, P7, and recorded), within its scope."""
+    p = await parties(gql, "RURAL")
+    scopes = {Role.STREET_OFFICE: p.c.street, Role.DEPARTMENT: p.c.district}
+    for action in (Action.ESTABLISH_WORK_BODY, Action.HANG_SIGNBOARD, Action.IMPOSE_TARGET_CONTRACT,
+                   Action.USE_SEAL, Action.REGISTER_COMMUNITY):
+        for role in sorted(PERMISSIONS[action]):
+            tok = token(role, scopes.get(role, p.c.code if role is not Role.ADMIN else ""))
+            sign = (await gql.call(ops.HANG_SIGNBOARD, {"input": {"communityCode": p.c.code, "kind": "SERVICE_STATION",
+                                                                  "text": "服务站"}}, p.committee))["hangSignboard"]
+            for query, variables in attempts(p.c.code, sign["signboard"]["id"])[action]:
+                response = (await gql.raw(query, variables, tok)).json()
+                if action is Action.IMPOSE_TARGET_CONTRACT:
+                    assert response["errors"][0]["extensions"]["code"] == "TARGET_CONTRACT_ABOLISHED"
+                else:
+                    assert "errors" not in response, (action, role, response)

@@ -108,6 +108,7 @@ class WorkBody(Aggregate):
         self.name = name
         self.kind = kind
         self.legal_basis = legal_basis
+        self.established_by = actor
 
     @classmethod
     def establish(cls, community_code: str, name: str, kind: WorkBodyKind, legal_basis: str | None,
@@ -181,7 +182,9 @@ class Signboard(Aggregate):
         self.community_code = community_code
         self.kind = kind
         self.text = text
+        self.hung_by = actor
         self.removed = False
+        self.removed_by: dict[str, Any] | None = None
         self.removal_reason: str | None = None
 
     @classmethod
@@ -205,6 +208,7 @@ class Signboard(Aggregate):
                  client_request_id: str | None = None) -> None:
         """P6: the signboard is no longer hanging (摘牌), and why."""
         self.removed = True
+        self.removed_by = actor
         self.removal_reason = reason
 
 
@@ -296,6 +300,7 @@ class SealUse(Aggregate):
         self.kind = kind
         self.document = document
         self.requested_by = requested_by
+        self.used_by = actor
 
     @classmethod
     def use(cls, community_code: str, purpose: str, kind: SealUseKind, document: str, requested_by: str | None,
