@@ -110,3 +110,71 @@ SEAL_LEDGER = ("query($c: ID!, $first: Int, $after: String) { sealLedger(communi
                " { totalCount edges { cursor node { " + SEAL_USE_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
 HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type
   actor { id role scope organization } data } }"""
+
+
+# -- P8, P9: inspections and their cap, paper ledgers (tests/test_inspections.py, tests/test_archive.py) ---------
+INSPECTION_FIELDS = """id communityCode inspectingBody subject date quarter materialsRequested ordinal cap capScope
+  exceeded organization recordedAt tallyId"""
+SET_INSPECTION_CAP = """mutation($scope: String!, $max: Int!) { setInspectionCap(scope: $scope, maxPerQuarter: $max) {
+  cap { scope maxPerQuarter setAt } receipt { position entityId version } } }"""
+RECORD_INSPECTION = ("mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { inspection { "
+                     + INSPECTION_FIELDS + " } receipt { position entityId version } } }")
+INSPECTIONS = ("query($scope: String, $quarter: String, $first: Int, $after: String) { inspections(scope: $scope, "
+               "quarter: $quarter, first: $first, after: $after) { totalCount edges { cursor node { "
+               + INSPECTION_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
+INSPECTION_COUNTS = """query($scope: String, $quarter: String, $first: Int, $after: String) {
+  inspectionCounts(scope: $scope, quarter: $quarter, first: $first, after: $after) { totalCount
+    edges { node { communityCode quarter inspections cap capScope alerts exceeded
+      byBody { inspectingBody inspections } } } pageInfo { hasNextPage endCursor } } }"""
+RECORD_LEDGER_DEMAND = """mutation($input: RecordLedgerDemandInput!) { recordLedgerDemand(input: $input) {
+  ledgerDemand { id communityCode department ledger pages demandedAt recordedAt }
+  receipt { position entityId version } } }"""
+
+
+async def inspect(gql: Client, c: Community, tok: str | None = None, body: str = "区卫健委",
+                  date: str = "2026-08-01T10:00:00+08:00", materials: list[str] | None = None) -> dict:
+    """An inspection of `c` (by the district's department unless `tok` says who records it)."""
+    data = await gql.call(RECORD_INSPECTION, {"input": {
+        "communityCode": c.code, "inspectingBody": body, "subject": "卫生检查", "date": date,
+        "materialsRequested": materials if materials is not None else ["消毒记录"]}}, tok or c.department)
+    return data["recordInspection"]
+
+
+# -- P11: posts, staff, appraisals (tests/test_work.py) ------------------------------------------------------
+STAFF_FIELDS = "id postId communityCode personId name phone appointedAt"
+DEFINE_POST = """mutation($input: DefinePostInput!) { definePost(input: $input) {
+  post { id communityCode title duties procedures definedAt staff { id } } receipt { position entityId version } } }"""
+APPOINT_STAFF = ("mutation($input: AppointStaffInput!) { appointStaff(input: $input) { staff { " + STAFF_FIELDS
+                 + " appraisals { period } } receipt { position entityId version } } }")
+RECORD_APPRAISAL = """mutation($input: RecordAppraisalInput!) { recordAppraisal(input: $input) {
+  appraisal { staffId period result reward sanction recordedAt } receipt { position entityId version } } }"""
+POSTS = ("query($c: ID!) { posts(communityCode: $c) { id communityCode title duties procedures definedAt staff { "
+         + STAFF_FIELDS + " appraisals { staffId period result reward sanction recordedAt } } } }")
+
+
+# -- P5, P6, P7, P10 and P36: what stands in a community (tests/test_standing.py) -------------------------------
+ACTED_BY = "actorId role organization"
+WORK_BODY_FIELDS = f"id communityCode name kind legalBasis establishedBy {{ {ACTED_BY} }} establishedAt"
+SIGNBOARD_FIELDS = (f"id communityCode kind text hungBy {{ {ACTED_BY} }} hungAt removed removedBy {{ {ACTED_BY} }}"
+                    " removedAt removalReason version")
+SEAL_USE_FIELDS = f"id communityCode purpose kind document requestedBy usedBy {{ {ACTED_BY} }} usedAt"
+RECEIPT = "receipt { position entityId version }"
+ESTABLISH_WORK_BODY = ("mutation($input: EstablishWorkBodyInput!) { establishWorkBody(input: $input) { workBody { "
+                       + WORK_BODY_FIELDS + " } " + RECEIPT + " } }")
+HANG_SIGNBOARD = ("mutation($input: HangSignboardInput!) { hangSignboard(input: $input) { signboard { "
+                  + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
+REMOVE_SIGNBOARD = ("mutation($id: ID!, $reason: String!) { removeSignboard(id: $id, reason: $reason) { signboard { "
+                    + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
+IMPOSE_TARGET_CONTRACT = ("mutation($input: ImposeTargetContractInput!) { imposeTargetContract(input: $input) { "
+                          "contract { communityCode title targets } " + RECEIPT + " } }")
+USE_SEAL = ("mutation($input: UseSealInput!) { useSeal(input: $input) { sealUse { " + SEAL_USE_FIELDS + " } "
+            + RECEIPT + " } }")
+RECORD_SEPARATION = ("mutation($c: ID!, $separated: Boolean!) { recordVillageEnterpriseSeparation(communityCode: $c,"
+                     " separated: $separated) { community { code kind } villageEnterpriseSeparated " + RECEIPT + " } }")
+SIGNBOARDS = ("query($c: ID!, $all: Boolean) { signboards(communityCode: $c, includeRemoved: $all) { "
+              + SIGNBOARD_FIELDS + " } }")
+WORK_BODIES = "query($c: ID!) { workBodies(communityCode: $c) { " + WORK_BODY_FIELDS + " } }"
+SEAL_LEDGER = ("query($c: ID!, $first: Int, $after: String) { sealLedger(communityCode: $c, first: $first, after: $after)"
+               " { totalCount edges { cursor node { " + SEAL_USE_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
+HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type
+  actor { id role scope organization } data } }"""

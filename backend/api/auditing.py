@@ -7,6 +7,7 @@ The raw log reads by scope in SQL (backend/application/log.py), for at most RAW_
 (context.py), each read under a statement timeout."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from backend.api.types import Event, Position
 from backend.application.log import LoggedEvent, camel, jsonable
 from backend.domain import values
 from backend.domain.access import Action, Actor, Role, narrow
-from backend.domain.catalog import topics_for
+from backend.domain.catalog import AGGREGATES, own_events, topics_for
 from backend.domain.community import Community as CommunityAggregate
 from backend.domain.errors import GongzhiError, InvalidInput, NotFound
 from backend.domain.evaluation import EvaluationBallot
@@ -47,11 +48,32 @@ def without_voter(e: LoggedEvent) -> LoggedEvent:
     return e._replace(actor=actor, request_id=None, client_request_id=None, hidden=VOTER_FIELDS)
 
 
+#: Event type -> its aggregate and the (camelCased) fields the aggregate declares personal (`PERSONAL_FIELDS`).
+PERSONAL: dict[str, tuple[type, frozenset[str]]] = {
+    name: (aggregate, frozenset(camel(f) for f in aggregate.PERSONAL_FIELDS))
+    for aggregate in AGGREGATES if getattr(aggregate, "PERSONAL_FIELDS", None) for name in own_events(aggregate)}
+
+
+def without_personal(actor: Actor, event: Event) -> Event:
+    """An event with the fields its aggregate declares personal (`PERSONAL_FIELDS`, e.g. a staff member's name and
+    phone, P11) null, unless the aggregate's `shows_personal_to(actor, community_code, subject)` allows this reader
+    (the subject: the event's `PERSONAL_SUBJECT` field, the person the data is of). Any other event is unchanged."""
+    declared = PERSONAL.get(event.type)
+    if declared is None:
+        return event
+    aggregate, fields = declared
+    subject = event.data.get(camel(getattr(aggregate, "PERSONAL_SUBJECT", "")))
+    shows = getattr(aggregate, "shows_personal_to", None)
+    if shows is not None and shows(actor, str(event.community_code), subject):
+        return event
+    return dataclasses.replace(event, data={k: None if k in fields else v for k, v in event.data.items()})
+
+
 def as_read_by(actor: Actor, events: list[LoggedEvent]) -> list[Event]:
     """Events as the actor may read them."""
     if sees_voters(actor):
-        return [Event.from_logged(e) for e in events]
-    return [Event.from_logged(without_voter(e)) for e in events]
+        return [without_personal(actor, Event.from_logged(e)) for e in events]
+    return [without_personal(actor, Event.from_logged(without_voter(e))) for e in events]
 
 
 def state_json(aggregate: Any, voter: bool = True) -> dict[str, Any]:
@@ -141,7 +163,7 @@ async def live_events(info: strawberry.Info, after: int, types: list[str] | None
         return e.community_code.startswith(prefix) and (not topics or e.type in wanted_types)
 
     async for e in c.platform.feed.follow(after, wanted, prefix):
-        yield live_event(e, redacted)
+        yield without_personal(actor, live_event(e, redacted))
 
 
 _live_events: dict[tuple[int, bool], Event] = {}
