@@ -26,6 +26,10 @@ class Settings:
     # graphql-core's own execution instead of backend/api/execution.py's shortcuts, which rely on graphql-core's and
     # strawberry's internals (pinned in pyproject.toml): for trying a newer release of either before moving the pins.
     plain_execution: bool = False
+    # P4 (费随事转): days after its delegation that a task under an agreement with nothing disbursed is unfunded.
+    unfunded_grace_days: int = 30
+    # Refusals of one department in a scope from which burdenAlerts names it (P1, P5–P7, P10).
+    repeated_refusals: int = 3
 
     @property
     def embedded(self) -> bool:
@@ -48,7 +52,19 @@ def load(make_secret: bool = True) -> Settings:
         cors_origins=tuple(o.strip() for o in os.environ.get("GONGZHI_CORS_ORIGINS", "").split(",") if o.strip()),
         trusted_documents=(os.environ.get("GONGZHI_TRUSTED_DOCUMENTS") or "off").strip().lower(),
         plain_execution=(os.environ.get("GONGZHI_PLAIN_EXECUTION") or "").strip().lower() in ("1", "true", "yes"),
+        unfunded_grace_days=_whole("GONGZHI_UNFUNDED_GRACE_DAYS", 30),
+        repeated_refusals=_whole("GONGZHI_REPEATED_REFUSALS", 3, minimum=1),
     )
+
+
+def _whole(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting; anything else stops the server at start with a message naming it."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < minimum or int(raw) > 100_000:
+        raise SystemExit(f"{name} must be a whole number from {minimum} to 100000, not {raw!r}")
+    return int(raw)
 
 
 def secret_source(data_dir: Path) -> str:

@@ -28,14 +28,20 @@ class Tasks(Projection):
         );
         CREATE INDEX tasks_community_position ON tasks (community_code text_pattern_ops, position);
         CREATE INDEX tasks_status ON tasks (status, community_code text_pattern_ops);
-    """,)
+    """,
+        # P1: the quota or ranking target a task carries (tasks before it carried none); P4: the tasks under an
+        # agreement, for its view and for the unfunded ones.
+        """ALTER TABLE tasks ADD COLUMN quota text;
+           CREATE INDEX tasks_agreement ON tasks (agreement_id) WHERE agreement_id IS NOT NULL""",
+    )
 
     def on_TaskDelegated(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
         w.insert("tasks", id=d.originator_id, position=e.position, community_code=e.community_code, title=d.title,
                  from_department=d.from_department, basis=d.basis, duty_item_code=d.duty_item_code,
                  duty_list_version=d.duty_list_version, agreement_id=d.agreement_id, status="DELEGATED",
-                 delegated_at=e.occurred_at, due_at=d.due_at, version=e.version, updated_at=e.occurred_at)
+                 delegated_at=e.occurred_at, due_at=d.due_at, version=e.version, updated_at=e.occurred_at,
+                 quota=getattr(d, "quota", None))  # tasks delegated before quotas carry none
 
     def _status(self, w: Writes, e: LoggedEvent, status: str, reason: str | None = None) -> None:
         w.execute(

@@ -32,9 +32,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def token(role: Role | str, scope: str, actor: str | None = None) -> str:
+def token(role: Role | str, scope: str, actor: str | None = None, organization: str | None = None) -> str:
+    """A token of the test secret; `organization` is its `org` claim (the actor's department)."""
     role = Role(role)
-    return issue(SECRET, actor or f"{role.value.lower()}-{uuid.uuid4().hex[:8]}", role, scope)
+    return issue(SECRET, actor or f"{role.value.lower()}-{uuid.uuid4().hex[:8]}", role, scope,
+                 organization=organization)
 
 
 def district() -> str:

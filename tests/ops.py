@@ -26,6 +26,8 @@ RECORD_ACTIVITY = """mutation($input: RecordActivityInput!) { recordActivity(inp
   receipt { position entityId version } } }"""
 OPEN_CAMPAIGN = """mutation($input: OpenEvaluationCampaignInput!) { openEvaluationCampaign(input: $input) {
   campaign { id communityCode title targets { id name kind } closesAt } receipt { position entityId version } } }"""
+DISBURSE = """mutation($input: RecordDisbursementInput!) { recordDisbursement(input: $input) {
+  agreement { id fundingYuan disbursedYuan outstandingYuan } receipt { position entityId version } } }"""
 CAST = """mutation($input: CastEvaluationInput!) { castEvaluation(input: $input) { position entityId version } }"""
 HISTORY = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type occurredAt
   actor { id role scope } data } }"""
@@ -84,34 +86,6 @@ async def campaign(gql: Client, c: Community, closes_in: timedelta = timedelta(d
     return data["openEvaluationCampaign"]["campaign"]
 
 
-# -- P5, P6, P7, P10 and P36: what stands in a community (tests/test_standing.py) -------------------------------
-ACTED_BY = "actorId role organization"
-WORK_BODY_FIELDS = f"id communityCode name kind legalBasis establishedBy {{ {ACTED_BY} }} establishedAt"
-SIGNBOARD_FIELDS = (f"id communityCode kind text hungBy {{ {ACTED_BY} }} hungAt removed removedBy {{ {ACTED_BY} }}"
-                    " removedAt removalReason version")
-SEAL_USE_FIELDS = f"id communityCode purpose kind document requestedBy usedBy {{ {ACTED_BY} }} usedAt"
-RECEIPT = "receipt { position entityId version }"
-ESTABLISH_WORK_BODY = ("mutation($input: EstablishWorkBodyInput!) { establishWorkBody(input: $input) { workBody { "
-                       + WORK_BODY_FIELDS + " } " + RECEIPT + " } }")
-HANG_SIGNBOARD = ("mutation($input: HangSignboardInput!) { hangSignboard(input: $input) { signboard { "
-                  + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
-REMOVE_SIGNBOARD = ("mutation($id: ID!, $reason: String!) { removeSignboard(id: $id, reason: $reason) { signboard { "
-                    + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
-IMPOSE_TARGET_CONTRACT = ("mutation($input: ImposeTargetContractInput!) { imposeTargetContract(input: $input) { "
-                          "contract { communityCode title targets } " + RECEIPT + " } }")
-USE_SEAL = ("mutation($input: UseSealInput!) { useSeal(input: $input) { sealUse { " + SEAL_USE_FIELDS + " } "
-            + RECEIPT + " } }")
-RECORD_SEPARATION = ("mutation($c: ID!, $separated: Boolean!) { recordVillageEnterpriseSeparation(communityCode: $c,"
-                     " separated: $separated) { community { code kind } villageEnterpriseSeparated " + RECEIPT + " } }")
-SIGNBOARDS = ("query($c: ID!, $all: Boolean) { signboards(communityCode: $c, includeRemoved: $all) { "
-              + SIGNBOARD_FIELDS + " } }")
-WORK_BODIES = "query($c: ID!) { workBodies(communityCode: $c) { " + WORK_BODY_FIELDS + " } }"
-SEAL_LEDGER = ("query($c: ID!, $first: Int, $after: String) { sealLedger(communityCode: $c, first: $first, after: $after)"
-               " { totalCount edges { cursor node { " + SEAL_USE_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
-HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type
-  actor { id role scope organization } data } }"""
-
-
 # -- P8, P9: inspections and their cap, paper ledgers (tests/test_inspections.py, tests/test_archive.py) ---------
 INSPECTION_FIELDS = """id communityCode inspectingBody subject date quarter materialsRequested ordinal cap capScope
   exceeded organization recordedAt tallyId"""
@@ -150,3 +124,31 @@ RECORD_APPRAISAL = """mutation($input: RecordAppraisalInput!) { recordAppraisal(
   appraisal { staffId period result reward sanction recordedAt } receipt { position entityId version } } }"""
 POSTS = ("query($c: ID!) { posts(communityCode: $c) { id communityCode title duties procedures definedAt staff { "
          + STAFF_FIELDS + " appraisals { staffId period result reward sanction recordedAt } } } }")
+
+
+# -- P5, P6, P7, P10 and P36: what stands in a community (tests/test_standing.py) -------------------------------
+ACTED_BY = "actorId role organization"
+WORK_BODY_FIELDS = f"id communityCode name kind legalBasis establishedBy {{ {ACTED_BY} }} establishedAt"
+SIGNBOARD_FIELDS = (f"id communityCode kind text hungBy {{ {ACTED_BY} }} hungAt removed removedBy {{ {ACTED_BY} }}"
+                    " removedAt removalReason version")
+SEAL_USE_FIELDS = f"id communityCode purpose kind document requestedBy usedBy {{ {ACTED_BY} }} usedAt"
+RECEIPT = "receipt { position entityId version }"
+ESTABLISH_WORK_BODY = ("mutation($input: EstablishWorkBodyInput!) { establishWorkBody(input: $input) { workBody { "
+                       + WORK_BODY_FIELDS + " } " + RECEIPT + " } }")
+HANG_SIGNBOARD = ("mutation($input: HangSignboardInput!) { hangSignboard(input: $input) { signboard { "
+                  + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
+REMOVE_SIGNBOARD = ("mutation($id: ID!, $reason: String!) { removeSignboard(id: $id, reason: $reason) { signboard { "
+                    + SIGNBOARD_FIELDS + " } " + RECEIPT + " } }")
+IMPOSE_TARGET_CONTRACT = ("mutation($input: ImposeTargetContractInput!) { imposeTargetContract(input: $input) { "
+                          "contract { communityCode title targets } " + RECEIPT + " } }")
+USE_SEAL = ("mutation($input: UseSealInput!) { useSeal(input: $input) { sealUse { " + SEAL_USE_FIELDS + " } "
+            + RECEIPT + " } }")
+RECORD_SEPARATION = ("mutation($c: ID!, $separated: Boolean!) { recordVillageEnterpriseSeparation(communityCode: $c,"
+                     " separated: $separated) { community { code kind } villageEnterpriseSeparated " + RECEIPT + " } }")
+SIGNBOARDS = ("query($c: ID!, $all: Boolean) { signboards(communityCode: $c, includeRemoved: $all) { "
+              + SIGNBOARD_FIELDS + " } }")
+WORK_BODIES = "query($c: ID!) { workBodies(communityCode: $c) { " + WORK_BODY_FIELDS + " } }"
+SEAL_LEDGER = ("query($c: ID!, $first: Int, $after: String) { sealLedger(communityCode: $c, first: $first, after: $after)"
+               " { totalCount edges { cursor node { " + SEAL_USE_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
+HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type
+  actor { id role scope organization } data } }"""

@@ -45,7 +45,7 @@ def test_duty_list_versions_count_up_and_reject_duplicates() -> None:
 def test_every_event_carries_actor_request_and_community() -> None:
     c = community()
     for event in c.collect_events():
-        assert event.actor == {"id": "o", "role": "STREET_OFFICE", "scope": "320102001"}
+        assert event.actor == {"id": "o", "role": "STREET_OFFICE", "scope": "320102001", "organization": None}
         assert event.request_id == "r" and event.community_code == CODE
 
 

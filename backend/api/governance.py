@@ -5,6 +5,7 @@ schema.py). Community (by `code`), Task and Organization (by `id`) are federatio
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from functools import partial
@@ -44,11 +45,14 @@ class DutyItem:
     code: str
     title: str
     list: DutyListKind
+    allows_quota: bool = strawberry.field(
+        default=False, description="P1: whether a task on this item may carry a quota or ranking target (指标).")
 
     @classmethod
     def from_dict(cls, item: dict[str, Any]) -> DutyItem:
         """An item as the community's row and aggregate hold it."""
-        return cls(code=item["code"], title=item["title"], list=DutyListKind(item["list"]))
+        return cls(code=item["code"], title=item["title"], list=DutyListKind(item["list"]),
+                   allows_quota=bool(item.get("allows_quota", False)))
 
 
 @strawberry.federation.type(keys=["code"])
@@ -104,6 +108,9 @@ class Task:
     version: int
     duty_list_version: int = strawberry.field(description="P3: the duty list version the task relied on.")
     decline_reason: str | None = None
+    quota: str | None = strawberry.field(
+        default=None, description="P1: the quota or ranking target (指标) the task carries, where its duty item or "
+                                  "agreement provides for one.")
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Task:
@@ -115,7 +122,7 @@ class Task:
             agreement_id=str(row["agreement_id"]) if row["agreement_id"] else None,
             status=TaskStatus(row["status"]), delegated_at=row["delegated_at"], due_at=row["due_at"],
             version=row["version"], duty_list_version=row["duty_list_version"],
-            decline_reason=row["decline_reason"])
+            decline_reason=row["decline_reason"], quota=row["quota"])
 
     @classmethod
     def from_aggregate(cls, aggregate: TaskAggregate) -> Task:
@@ -127,7 +134,7 @@ class Task:
             agreement_id=strawberry.ID(str(aggregate.agreement_id)) if aggregate.agreement_id else None,
             status=TaskStatus(aggregate.status), delegated_at=aggregate.created_on, due_at=aggregate.due_at,
             version=aggregate.version, duty_list_version=aggregate.duty_list_version,
-            decline_reason=aggregate.decline_reason)
+            decline_reason=aggregate.decline_reason, quota=aggregate.quota)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Task | None:
@@ -148,6 +155,10 @@ class ServiceAgreement:
     current: bool = strawberry.field(
         description="P4: whether validUntil is still ahead, as the server's clock says when it "
                     "answers (a task may be delegated under a current agreement only).")
+    disbursed_yuan: str = strawberry.field(default="0.00", description="P4 (费随事转): the funding disbursed so far.")
+    outstanding_yuan: str = strawberry.field(default="0.00", description="P4: the funding agreed, not yet disbursed.")
+    allows_quota: bool = strawberry.field(
+        default=False, description="P1: whether its tasks may carry a quota or ranking target (指标).")
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, now: datetime) -> ServiceAgreement:
@@ -155,16 +166,47 @@ class ServiceAgreement:
         return cls(
             id=str(row["id"]), community_code=row["community_code"], department=row["department"],
             scope=row["scope"], funding_yuan=str(row["funding_yuan"]), valid_until=row["valid_until"],
-            signed_at=row["signed_at"], current=row["valid_until"] > now)
+            signed_at=row["signed_at"], current=row["valid_until"] > now,
+            disbursed_yuan=str(round(row["disbursed_yuan"], 2)),
+            outstanding_yuan=str(round(row["funding_yuan"] - row["disbursed_yuan"], 2)),
+            allows_quota=row["allows_quota"])
 
     @classmethod
     def from_aggregate(cls, aggregate: AgreementAggregate) -> ServiceAgreement:
-        """An agreement as its signing left it (current if valid beyond the signing)."""
+        """An agreement as a command left it (current if valid beyond its signing)."""
         return cls(
             id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code,
             department=aggregate.department, scope=aggregate.scope, funding_yuan=aggregate.funding_yuan,
             valid_until=aggregate.valid_until, signed_at=aggregate.created_on,
-            current=aggregate.valid_until > aggregate.created_on)
+            current=aggregate.valid_until > aggregate.created_on, disbursed_yuan=aggregate.disbursed_yuan,
+            outstanding_yuan=aggregate.outstanding_yuan, allows_quota=aggregate.allows_quota)
+
+    @strawberry.field(description="P4: the disbursements under it, oldest first (at most 1,000).")
+    async def disbursements(self, info: strawberry.Info) -> list[Disbursement]:
+        return [Disbursement.from_row(row) for row in await reads.disbursements(ctx(info), uuid.UUID(self.id))]
+
+    @strawberry.field(description="P4: the tasks delegated under it, oldest first (at most 1,000).")
+    async def tasks(self, info: strawberry.Info) -> list[Task]:
+        return [Task.from_row(row) for row in await reads.tasks_under(ctx(info), uuid.UUID(self.id))]
+
+
+@strawberry.type(description="P4 (费随事转): money paid to the community under an agreement (拨付).")
+class Disbursement:
+    position: int
+    agreement_id: strawberry.ID
+    amount_yuan: str
+    disbursed_at: datetime
+    recorded_at: datetime
+    note: str | None
+    actor_id: strawberry.ID
+    organization: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Disbursement:
+        return cls(position=row["position"], agreement_id=strawberry.ID(str(row["agreement_id"])),
+                   amount_yuan=str(round(row["amount_yuan"], 2)), disbursed_at=row["disbursed_at"],
+                   recorded_at=row["recorded_at"], note=row["note"], actor_id=strawberry.ID(row["actor_id"]),
+                   organization=row["organization"])
 
 
 @strawberry.federation.type(keys=["id"])
@@ -345,6 +387,8 @@ class DutyItemInput:
     code: str
     title: str
     list: DutyListKind
+    allows_quota: bool | None = strawberry.field(
+        default=None, description="P1: a task on this item may carry a quota or ranking target (default: no).")
 
 
 @strawberry.input
@@ -360,6 +404,8 @@ class SignServiceAgreementInput:
     scope: str
     funding_yuan: str
     valid_until: datetime
+    allows_quota: bool | None = strawberry.field(
+        default=None, description="P1: its tasks may carry a quota or ranking target (default: no).")
 
 
 @strawberry.input
@@ -370,6 +416,9 @@ class DelegateTaskInput:
     duty_item_code: str | None = None
     agreement_id: strawberry.ID | None = None
     due_at: datetime | None = None
+    quota: str | None = strawberry.field(
+        default=None, description="P1: a quota or ranking target (指标); refused (QUOTA_NOT_ALLOWED, recorded) "
+                                  "unless the duty item or agreement provides for one.")
 
 
 @strawberry.input
@@ -467,6 +516,13 @@ class Query:
                          after: str | None = None) -> Connection[ServiceAgreement]:
         page = await reads.newest_in_scope(ctx(info), "service_agreements", scope, first, after)
         return Connection.of(page, partial(ServiceAgreement.from_row, now=datetime.now(UTC)))
+
+    @strawberry.field(description="P4: one service agreement by id, with its funding agreed, disbursed and "
+                                  "outstanding, its disbursements and the tasks delegated under it, for a reader "
+                                  "whose scope covers its community.")
+    async def agreement(self, info: strawberry.Info, id: strawberry.ID) -> ServiceAgreement | None:
+        row = await reads.row_by_id(ctx(info), "service_agreements", id)
+        return ServiceAgreement.from_row(row, datetime.now(UTC)) if row else None
 
     @strawberry.field(description="P26: the evaluation campaigns of the communities in the scope (default: the "
                                   "actor's), newest first, for every role that reads the read models, residents too; "

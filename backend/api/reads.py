@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -155,16 +156,114 @@ async def tallies(c: Context, campaign_id: UUID) -> dict[str, asyncpg.Record]:
     return {row["target_id"]: row for row in rows}
 
 
-async def burden_sums(c: Context, scope: str) -> asyncpg.Record:
-    """The burden counters of the communities in the scope, summed (P1–P4: tasks delegated, on the duty list,
-    under an agreement, refused off it, declined; the agreements' funding)."""
-    prefix = read_scope(c, values.scope_prefix(scope))
-    row: asyncpg.Record = await c.platform.pool.fetchrow(
-        "SELECT coalesce(sum(tasks_delegated), 0)::bigint AS tasks_delegated,"
-        " coalesce(sum(on_duty_list), 0)::bigint AS on_duty_list,"
-        " coalesce(sum(under_agreement), 0)::bigint AS under_agreement,"
-        " coalesce(sum(refused_off_list), 0)::bigint AS refused_off_list,"
-        " coalesce(sum(declined), 0)::bigint AS declined,"
-        " round(coalesce(sum(agreement_funding_yuan), 0), 2) AS funding"
-        " FROM burden_by_community WHERE community_code LIKE $1", prefix + "%")
-    return row
+# -- the burden of communities (projections/burden.py; P1, P4–P10) ---------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """A report's period: China's days from `first` to `last`, both included (None: unbounded)."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def where(self, args: list[Any], column: str = "day") -> str:
+        clauses = []
+        if self.first is not None:
+            args.append(self.first)
+            clauses.append(f"{column} >= ${len(args)}")
+        if self.last is not None:
+            args.append(self.last)
+            clauses.append(f"{column} <= ${len(args)}")
+        return " AND ".join(clauses) or "TRUE"
+
+
+def period(start: date | None, end: date | None) -> Period:
+    """A period from the API's `from` and `to` (dates, both included), checked."""
+    for value, field in ((start, "from"), (end, "to")):
+        if value is not None and not values.EARLIEST.date() <= value <= values.LATEST.date():
+            raise InvalidInput(f"{field} must lie within {values.EARLIEST.year}–{values.LATEST.year}", field=field)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput("to comes before from", field="to")
+    return Period(start, end)
+
+
+def burden_scope(c: Context, scope: str) -> str:
+    """The scope a burden read covers: the one asked for, inside the actor's (FORBIDDEN otherwise)."""
+    return read_scope(c, values.scope_prefix(scope))
+
+
+async def burden_measures(c: Context, prefix: str, when: Period, department: str | None,
+                          by: str | None) -> list[asyncpg.Record]:
+    """The sums of every measure in the scope and period, for one department if named; grouped by `by`
+    ("department" or "community_code") besides the measure, or over the whole scope (None)."""
+    args: list[Any] = [prefix + "%"]
+    where = ["community_code LIKE $1", when.where(args)]
+    if department is not None:
+        args.append(department)
+        where.append(f"department = ${len(args)}")
+    group = f"{by}, measure" if by else "measure"
+    key = f"{by} AS key, " if by else "NULL AS key, "
+    return list(await c.platform.pool.fetch(
+        f"SELECT {key}measure, sum(n)::bigint AS n, round(sum(yuan), 2) AS yuan FROM burden_counts"
+        f" WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}", *args))
+
+
+UNFUNDED = """
+    SELECT t.id AS task_id, t.community_code, t.title, t.delegated_at, t.agreement_id, b.department,
+           a.funding_yuan, a.disbursed_yuan
+    FROM tasks t JOIN service_agreements a ON a.id = t.agreement_id
+                 LEFT JOIN burden_tasks b ON b.id = t.id
+    WHERE t.basis = 'SERVICE_AGREEMENT' AND a.disbursed_yuan = 0 AND t.delegated_at < now() - make_interval(days => $2)
+      AND t.community_code LIKE $1"""
+
+
+async def unfunded_tasks(c: Context, prefix: str, when: Period, department: str | None) -> list[asyncpg.Record]:
+    """P4 (费随事转): tasks delegated under an agreement with nothing disbursed after the grace period
+    (GONGZHI_UNFUNDED_GRACE_DAYS), oldest first; in the period by the day they were delegated."""
+    args: list[Any] = [prefix + "%", c.platform.settings.unfunded_grace_days]
+    sql = UNFUNDED + " AND " + when.where(args, "(t.delegated_at AT TIME ZONE 'Asia/Shanghai')::date")
+    if department is not None:
+        args.append(department)
+        sql += f" AND b.department = ${len(args)}"
+    return list(await c.platform.pool.fetch(sql + " ORDER BY t.delegated_at, t.id LIMIT 1000", *args))
+
+
+async def caps_exceeded(c: Context, prefix: str) -> list[asyncpg.Record]:
+    """P8: each community and quarter whose inspections went past the cap, with how many past it."""
+    return list(await c.platform.pool.fetch(
+        "SELECT community_code, extract(year FROM day)::int AS year, extract(quarter FROM day)::int AS quarter,"
+        " sum(n)::bigint AS n FROM burden_counts WHERE measure = 'inspections_over_cap' AND community_code LIKE $1"
+        " GROUP BY community_code, year, quarter ORDER BY year DESC, quarter DESC, community_code LIMIT 1000",
+        prefix + "%"))
+
+
+async def repeated_refusals(c: Context, prefix: str, at_least: int) -> list[asyncpg.Record]:
+    """P1, P5–P7, P10: departments with at least `at_least` refused attempts in the scope, most first."""
+    return list(await c.platform.pool.fetch(
+        "SELECT department, count(*)::bigint AS n, array_agg(DISTINCT provision ORDER BY provision) AS provisions,"
+        " array_agg(DISTINCT community_code ORDER BY community_code) AS communities, max(position) AS last_position,"
+        " max(occurred_at) AS last_at FROM burden_refusals WHERE community_code LIKE $1 GROUP BY department"
+        " HAVING count(*) >= $2 ORDER BY n DESC, department LIMIT 1000", prefix + "%", at_least))
+
+
+async def refusals(c: Context, scope: str | None, provision: str | None, department: str | None,
+                   first: int | None, after: str | None) -> Page:
+    """Every refused attempt in the scope, newest first (a committee shows what was refused in its name)."""
+    where, args = scope_filter(c, scope)
+    if provision is not None:
+        args.append(provision)
+        where.append(f"provision = ${len(args)}")
+    if department is not None:
+        args.append(department)
+        where.append(f"department = ${len(args)}")
+    return await page(c, "burden_refusals", "position", where, args, first, after, True)
+
+
+async def disbursements(c: Context, agreement_id: UUID) -> list[asyncpg.Record]:
+    """P4: the disbursements of one agreement, in log order."""
+    return list(await c.platform.pool.fetch(
+        "SELECT * FROM agreement_disbursements WHERE agreement_id = $1 ORDER BY position LIMIT 1000", agreement_id))
+
+
+async def tasks_under(c: Context, agreement_id: UUID) -> list[asyncpg.Record]:
+    """P4: the tasks delegated under one agreement, in log order."""
+    return list(await c.platform.pool.fetch(
+        "SELECT * FROM tasks WHERE agreement_id = $1 ORDER BY position LIMIT 1000", agreement_id))

@@ -24,11 +24,11 @@ from backend.domain.activity import Activity
 from backend.domain.activity import volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community, CommunityKind, duty_items, village_enterprise_separation
-from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask
+from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, QuotaNotAllowed
 from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
 from backend.domain.stamp import Stamp, StampedEvent
-from backend.domain.task import DelegationRefusal, Task, basis_for
+from backend.domain.task import DelegationRefusal, Task, basis_for, quota_refusal
 
 __all__ = ["Gongzhi", "Receipt", "entity_id_of", "now"]
 
@@ -61,26 +61,46 @@ class Gongzhi(BurdenRules, BurdenRecords, CommunityWork):
     # -- agreements (P4) ---------------------------------------------------------------
     @command(Action.SIGN_SERVICE_AGREEMENT)
     def sign_service_agreement(self, by: Stamp, community_code: str, department: str, scope: str,
-                               funding_yuan: str, valid_until: datetime) -> Steps[tuple[ServiceAgreement, Receipt]]:
+                               funding_yuan: str, valid_until: datetime,
+                               allows_quota: bool | None = None) -> Steps[tuple[ServiceAgreement, Receipt]]:
         community_code = values.division_code(community_code, "communityCode")
         department = values.text(department, "department", 200)
         scope = values.text(scope, "scope", 1000, multiline=True)
         funding_yuan, valid_until = values.yuan(funding_yuan), values.moment(valid_until, "validUntil")
+        quota_ok = values.flag(allows_quota, "allowsQuota")
         authorize(acting(by).actor, Action.SIGN_SERVICE_AGREEMENT, community_code)
         yield from self._require_community(community_code)
-        agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by)
+        agreement = ServiceAgreement.sign(community_code, department, scope, funding_yuan, valid_until, by, quota_ok)
+        return agreement, (yield from self._commit_change(agreement))
+
+    @command(Action.RECORD_DISBURSEMENT)
+    def record_disbursement(self, by: Stamp, *, agreement_id: str, amount_yuan: str,
+                            disbursed_at: datetime | None = None,
+                            note: str | None = None) -> Steps[tuple[ServiceAgreement, Receipt]]:
+        """P4 (费随事转): money paid under an agreement; the total may not exceed its funding (OVER_DISBURSED)."""
+        agreement_uuid, amount = values.uuid(agreement_id, "agreementId"), values.yuan(amount_yuan, "amountYuan")
+        at = values.moment(disbursed_at, "disbursedAt") if disbursed_at is not None else now()
+        note = values.optional_text(note, "note", 1000, multiline=True)
+        acting(by)
+        agreement = yield from self._get(ServiceAgreement, agreement_uuid, "agreement")
+        authorize(by.actor, Action.RECORD_DISBURSEMENT, agreement.community_code)
+        agreement.disburse(amount, at, note, by)
         return agreement, (yield from self._commit_change(agreement))
 
     # -- tasks (P1, P2) -----------------------------------------------------------------
     @command(Action.DELEGATE_TASK)
     def delegate_task(self, by: Stamp, community_code: str, title: str, from_department: str,
                       duty_item_code: str | None = None, agreement_id: str | None = None,
-                      due_at: datetime | None = None) -> Steps[tuple[Task, Receipt]]:
+                      due_at: datetime | None = None, quota: str | None = None) -> Steps[tuple[Task, Receipt]]:
+        """P1/P3/P4: a task on an item of the community's current duty list or under a current agreement, with a
+        quota or ranking target (指标) only where that item or agreement provides for one; otherwise refused
+        (OFF_LIST_TASK or QUOTA_NOT_ALLOWED) and the refusal recorded."""
         community_code = values.division_code(community_code, "communityCode")
         title, from_department = values.text(title, "title"), values.text(from_department, "fromDepartment", 200)
         duty_item_code = values.optional_identifier(duty_item_code, "dutyItemCode")
         agreement_uuid = values.optional_uuid(agreement_id, "agreementId")
         due_at = values.optional_moment(due_at, "dueAt")
+        quota = values.optional_text(quota, "quota", 500)
         authorize(acting(by).actor, Action.DELEGATE_TASK, community_code)
         community = yield from self._community(community_code)
         agreement = None
@@ -92,16 +112,18 @@ class Gongzhi(BurdenRules, BurdenRecords, CommunityWork):
         basis, reason = basis_for(community, duty_item_code, agreement, now())
         if agreement_uuid is not None and agreement is None and basis is None:
             reason = f"no service agreement {agreement_uuid}"
-        if basis is None:
-            refusal = DelegationRefusal(
+        code = OffListTask.code
+        if basis is not None:
+            reason = quota_refusal(community, basis, duty_item_code, agreement, quota)
+            code = QuotaNotAllowed.code
+        if basis is None or reason:
+            yield from self._refuse(DelegationRefusal(
                 title=title, from_department=from_department, duty_item_code=duty_item_code,
                 agreement_id=agreement_uuid, duty_list_version=community.duty_list_version,
-                reason=reason, **by.on(community_code))
-            receipt = yield from self._commit_change(refusal)
-            raise OffListTask(f"delegation refused (P1): {reason}", position=receipt.position,
-                              refusalId=receipt.entity_id)
+                reason=reason, quota=quota, code=code, **by.on(community_code)))
+        assert basis is not None
         task = Task.delegate(community, title, from_department, basis, duty_item_code,
-                             agreement_uuid, due_at, by)
+                             agreement_uuid, due_at, by, quota)
         return task, (yield from self._commit_change(task))
 
     def _decide_task(self, by: Stamp, task_id: str | UUID, expected_version: int | None,

@@ -21,7 +21,7 @@ def volunteer_hours(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class Activity(Aggregate):
-    """An activity held in a community (社区活动)."""
+    """An activity held in a community (社区活动, P22), with its volunteers' hours (P34)."""
 
     @event("ActivityHeld")
     def __init__(self, title: str, organizer_id: str | None, held_at: datetime, participants: int,

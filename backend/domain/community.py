@@ -22,8 +22,10 @@ class DutyListKind(str, Enum):
     ASSIST_GOVERNMENT = "ASSIST_GOVERNMENT"  # 依法协助政府事项清单
 
 
-def duty_items(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Checks a duty list: at most MAX_DUTY_ITEMS items, each a code, a title and one of the two lists."""
+def duty_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Checks a duty list: at most MAX_DUTY_ITEMS items, each a code, a title and one of the two lists, and
+    whether the item provides for a quota or ranking target (`allows_quota`, P1: 指标 only where the list says so;
+    kept only when true, so lists published before it read the same)."""
     checked, seen = [], set()
     for item in values.items(items, "items", values.MAX_DUTY_ITEMS):
         code = values.identifier(item.get("code"), "code")
@@ -31,12 +33,16 @@ def duty_items(items: list[dict[str, str]]) -> list[dict[str, str]]:
             raise InvalidInput(f"duty item {code!r} appears twice", field="items")
         seen.add(code)
         kind = values.choice(item.get("list"), DutyListKind, "list")
-        checked.append({"code": code, "title": values.text(item.get("title"), "title"), "list": kind})
+        entry: dict[str, Any] = {"code": code, "title": values.text(item.get("title"), "title"), "list": kind}
+        if values.flag(item.get("allows_quota"), "allowsQuota"):
+            entry["allows_quota"] = True
+        checked.append(entry)
     return checked
 
 
 class Community(Aggregate):
-    """A urban community or rural village (社区/村), registered by a street office."""
+    """An urban community or rural village (社区/村, P36: urban or rural), registered by a street office, with its
+    published duty lists (P3, 清单管理)."""
 
     @staticmethod
     def create_id(code: str) -> Any:
@@ -62,7 +68,7 @@ class Community(Aggregate):
         return cls(code=code, name=values.text(name, "name", 200), kind=kind, **by.on(code),
                    village_enterprise_separated=separated)
 
-    def publish_duty_list(self, items: list[dict[str, str]], by: Stamp) -> None:
+    def publish_duty_list(self, items: list[dict[str, Any]], by: Stamp) -> None:
         self._published(self.duty_list_version + 1, duty_items(items), **by.on(self.code))
 
     @event("DutyListPublished")
@@ -71,7 +77,7 @@ class Community(Aggregate):
         self.duty_list_version = duty_list_version
         self.duty_items = items
 
-    def duty_item(self, code: str | None) -> dict[str, str] | None:
+    def duty_item(self, code: str | None) -> dict[str, Any] | None:
         return next((item for item in self.duty_items if item["code"] == code), None)
 
     # -- P36 分类指导: village and enterprises separated (村企分开) -----------------------------------

@@ -42,7 +42,7 @@ def evaluation_targets(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class EvaluationCampaign(Aggregate):
-    """A campaign of democratic evaluation opened by the committee (评议活动)."""
+    """A campaign of democratic evaluation opened by the committee (评议活动, P26)."""
 
     @event("EvaluationCampaignOpened")
     def __init__(self, title: str, targets: list[dict[str, Any]], closes_at: datetime,
@@ -72,7 +72,7 @@ class EvaluationCampaign(Aggregate):
 
 
 class EvaluationBallot(Aggregate):
-    """One resident's evaluation of one target in one campaign. Its stream id is derived from
+    """One resident's evaluation of one target in one campaign (P26, 民主评议). Its stream id is derived from
     the three, so a second ballot is a second stream-start and the store refuses it."""
 
     @staticmethod

@@ -26,7 +26,7 @@ class OrganizationStatus(str, Enum):
 
 
 class Organization(Aggregate):
-    """A social organization registered (登记) or filed (备案) in a community."""
+    """A social organization registered (登记) or filed (备案) in a community (P28), perhaps under a hub (P30)."""
 
     @event("OrganizationRegistered")
     def __init__(self, name: str, category: str, status: str, hub_id: UUID | None,

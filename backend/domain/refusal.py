@@ -10,7 +10,7 @@ the error of that code with the refusal's place in the log (`extensions.position
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -31,10 +31,11 @@ class Refusal(Aggregate):
     the stamp's fields) and `PROVISION`, the provision its rule carries."""
 
     PROVISION: ClassVar[str] = ""
-    provision: str
-    code: str
-    reason: str
-    community_code: str
+    if TYPE_CHECKING:  # set by each subclass's event (annotations here would make the library generate an __init__)
+        provision: str
+        code: str
+        reason: str
+        community_code: str
 
     def error(self, position: int, **extensions: Any) -> errors.RuleRefusal:
         """The error the API answers for this refusal, pointing at where it stands in the log."""

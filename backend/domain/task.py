@@ -11,7 +11,8 @@ from eventsourcing.domain import Aggregate, event
 from backend.domain import values
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community
-from backend.domain.errors import InvalidState, VersionConflict
+from backend.domain.errors import InvalidState, OffListTask, VersionConflict
+from backend.domain.refusal import Refusal
 from backend.domain.stamp import Stamp
 
 
@@ -43,17 +44,35 @@ def basis_for(community: Community, duty_item_code: str | None,
     return None, "the task names neither a duty list item nor a service agreement"
 
 
+def quota_refusal(community: Community, basis: TaskBasis, duty_item_code: str | None,
+                  agreement: ServiceAgreement | None, quota: str | None) -> str:
+    """P1 (不得…下指标): why a quota or ranking target may not go with the task ("" if it may, or if it carries
+    none). Only a duty item or an agreement that provides for one (`allowsQuota`) lets a task carry one."""
+    if quota is None:
+        return ""
+    if basis is TaskBasis.DUTY_LIST:
+        item = community.duty_item(duty_item_code)
+        if item is not None and item.get("allows_quota"):
+            return ""
+        return f"item {duty_item_code!r} of the community's duty list does not provide for a quota or ranking target"
+    if agreement is not None and agreement.allows_quota:
+        return ""
+    return "the service agreement does not provide for a quota or ranking target"
+
+
 class Task(Aggregate):
-    """A task a department or street office delegates to a committee (委托事项)."""
+    """A task a department or street office delegates to a committee (委托事项, P1, P3, P4), which the committee
+    may decline with a reason (P2)."""
 
     @event("TaskDelegated")
     def __init__(self, title: str, from_department: str, basis: str, duty_item_code: str | None,
                  duty_list_version: int, agreement_id: UUID | None, due_at: datetime | None,
                  actor: dict[str, Any], request_id: str, community_code: str,
-                 client_request_id: str | None = None) -> None:
+                 client_request_id: str | None = None, quota: str | None = None) -> None:
         self.community_code = community_code
         self.title = title
         self.from_department = from_department
+        self.quota = quota
         self.basis = basis
         self.duty_item_code = duty_item_code
         self.duty_list_version = duty_list_version
@@ -65,7 +84,7 @@ class Task(Aggregate):
     @classmethod
     def delegate(cls, community: Community, title: str, from_department: str, basis: TaskBasis,
                  duty_item_code: str | None, agreement_id: UUID | None, due_at: datetime | None,
-                 by: Stamp) -> Task:
+                 by: Stamp, quota: str | None = None) -> Task:
         return cls(
             title=values.text(title, "title"),
             from_department=values.text(from_department, "fromDepartment", 200),
@@ -74,6 +93,7 @@ class Task(Aggregate):
             duty_list_version=community.duty_list_version,
             agreement_id=agreement_id if basis is TaskBasis.SERVICE_AGREEMENT else None,
             due_at=values.optional_moment(due_at, "dueAt"),
+            quota=values.optional_text(quota, "quota", 500),
             **by.on(community.code),
         )
 
@@ -116,14 +136,19 @@ class Task(Aggregate):
         self.status = TaskStatus.COMPLETED.value
 
 
-class DelegationRefusal(Aggregate):
-    """A delegation the platform refused (P1): the attempt stays on the record."""
+class DelegationRefusal(Refusal):
+    """A delegation the platform refused (P1): off every list and agreement (OFF_LIST_TASK), or with a quota or
+    ranking target (指标) that its item or agreement does not provide for (QUOTA_NOT_ALLOWED). The attempt stays
+    on the record; refusals logged before `code` was kept are off-list ones."""
+
+    PROVISION = "P1"
 
     @event("TaskDelegationRefused")
     def __init__(self, title: str, from_department: str, duty_item_code: str | None,
                  agreement_id: UUID | None, duty_list_version: int, reason: str,
                  actor: dict[str, Any], request_id: str, community_code: str,
-                 client_request_id: str | None = None) -> None:
+                 client_request_id: str | None = None, quota: str | None = None, provision: str = "P1",
+                 code: str = OffListTask.code) -> None:
         self.community_code = community_code
         self.title = title
         self.from_department = from_department
@@ -131,3 +156,7 @@ class DelegationRefusal(Aggregate):
         self.agreement_id = agreement_id
         self.duty_list_version = duty_list_version
         self.reason = reason
+        self.quota = quota
+        self.provision = provision
+        self.code = code
+

@@ -183,12 +183,21 @@ def yuan(value: Any, field: str = "fundingYuan") -> str:
         raise InvalidInput(f"{value!r:.80} is not a decimal amount in yuan", field=field)
     amount = Decimal(raw)
     if amount <= 0:
-        raise InvalidInput("funding must be a positive amount in yuan", field=field)
+        raise InvalidInput(f"{field} must be a positive amount in yuan", field=field)
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput("funding has at most two decimal places (fen)", field=field)
+        raise InvalidInput(f"{field} has at most two decimal places (fen)", field=field)
     if amount > MAX_YUAN:
-        raise InvalidInput(f"funding is at most {MAX_YUAN} yuan", field=field)
+        raise InvalidInput(f"{field} is at most {MAX_YUAN} yuan", field=field)
     return str(amount.quantize(Decimal("0.01")))
+
+
+def flag(value: Any, field: str, default: bool = False) -> bool:
+    """A yes or no (None: the default); nothing else passes for one."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false", field=field)
+    return value
 
 
 def count(value: Any, field: str, maximum: int) -> int:
