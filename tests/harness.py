@@ -55,6 +55,7 @@ class Server:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    args: tuple[str, ...] = ()  # more arguments to `serve` (`--demo`)
 
     @property
     def url(self) -> str:
@@ -63,7 +64,7 @@ class Server:
     def start(self, timeout: float = 60) -> Server:
         log = open(self.env["GONGZHI_DATA_DIR"] + f"/server-{self.port}.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "backend", "serve", "--port", str(self.port), *self.args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

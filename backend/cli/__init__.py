@@ -72,7 +72,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
 
     from backend.api.app import create_app
     from backend.api.auth import issue
-    from backend.cli.demo import APP_ACTORS
+    from backend.cli.demo import APP_ACTORS, ORGANIZATIONS
 
     settings = config.load()
     where = settings.database_url and "GONGZHI_DATABASE_URL" or f"embedded PostgreSQL in {settings.data_dir}"
@@ -88,11 +88,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
         for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
                                    (Role.COMMITTEE, "320102001001", "committee-320102001001"),
                                    (Role.AUDITOR, "320102", "auditor")):
-            console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope),
+            console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor)),
                           soft_wrap=True)
         console.print("The app, signed in as each demo role (open on a phone):")
         for role, scope, actor in APP_ACTORS:  # the committee's first
-            signed = issue(settings.secret, actor, role, scope)
+            signed = issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor))
             console.print(f"App ({role.value}): http://{host}:{port}/app#token={signed}", soft_wrap=True,
                           markup=False, highlight=False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+import re
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -66,10 +67,18 @@ def topics_for(types: list[str] | None) -> list[str]:
 
 
 def describe() -> dict[str, dict[str, Any]]:
-    """Each event type: its entity type and its own fields with their annotated types."""
+    """Each event type: its entity type, its own fields with their annotated types, its provision ids (from its
+    aggregate's docstring and its own), and the fields that are personal data (an aggregate's `PERSONAL_FIELDS`:
+    shown only to whom the aggregate's `shows_personal_to` allows)."""
     catalog = {}
+    owners = {name: aggregate for aggregate in AGGREGATES for name in own_events(aggregate)}
     for name, cls in sorted(event_classes().items()):
         fields = {f.name: str(f.type) for f in dataclasses.fields(cls)
                   if f.name not in COMMON_FIELDS and f.name != "originator_topic"}
-        catalog[name] = {"entityType": cls.__qualname__.split(".")[0], "topic": get_topic(cls), "fields": fields}
+        aggregate = owners[name]
+        personal = sorted(set(getattr(aggregate, "PERSONAL_FIELDS", ())) & set(fields))
+        provisions = sorted(set(re.findall(r"\bP\d{1,2}\b", f"{aggregate.__doc__ or ''} {cls.__doc__ or ''}")),
+                            key=lambda p: int(p[1:]))
+        catalog[name] = {"entityType": cls.__qualname__.split(".")[0], "topic": get_topic(cls), "fields": fields,
+                         "provisions": provisions, "personalFields": personal}
     return catalog

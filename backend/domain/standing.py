@@ -33,8 +33,9 @@ MAX_PURPOSE = 1000
 MAX_CONTRACT_TARGETS = 100
 
 #: P5: a law or regulation named in book-title marks (书名号): 《…法》 or 《…条例》, e.g.
-#: 《中华人民共和国城市居民委员会组织法》, 《江苏省社区服务条例》 (nested marks 〈〉 inside the name are allowed).
-LAW_OR_REGULATION = re.compile(r"《[^《》]*[^《》\s](?:法|条例)》")
+#: 《中华人民共和国城市居民委员会组织法》, 《江苏省社区服务条例》 (nested marks 〈〉 inside the name are allowed); a
+#: department's own measures (《…办法》, 《…规定》) are no law or regulation.
+LAW_OR_REGULATION = re.compile(r"《[^《》]*[^《》\s办](?:法|条例)》")
 
 
 class StandingRefusal(Refusal):
