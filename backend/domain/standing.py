@@ -34,8 +34,9 @@ MAX_CONTRACT_TARGETS = 100
 
 #: P5: a law or regulation named in book-title marks (书名号): 《…法》 or 《…条例》, e.g.
 #: 《中华人民共和国城市居民委员会组织法》, 《江苏省社区服务条例》 (nested marks 〈〉 inside the name are allowed); a
-#: department's own measures (《…办法》, 《…规定》) are no law or regulation.
-LAW_OR_REGULATION = re.compile(r"《[^《》]*[^《》\s办](?:法|条例)》")
+#: department's own measures (《…管理办法》) are no law or regulation, but a province's measures implementing a law
+#: (《江苏省实施〈…法〉办法》, a local regulation) are.
+LAW_OR_REGULATION = re.compile(r"《[^《》]*(?:〈[^〈〉]*法〉[^《》]*办法|[^《》\s办](?:法|条例))》")
 
 
 class StandingRefusal(Refusal):
