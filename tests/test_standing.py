@@ -68,7 +68,8 @@ def test_P5_a_legal_basis_names_a_law_or_regulation_in_book_title_marks(basis: s
 
 
 @pytest.mark.parametrize("basis", [None, "区委办〔2025〕12号文件", "中华人民共和国城市居民委员会组织法", "《法》",
-                                   "《关于加强社区工作的通知》", "《 法》", "《条例》"])
+                                   "《关于加强社区工作的通知》", "《 法》", "《条例》",
+                                   "《南京市社区工作站管理办法》", "《区民政局社区事务工作办法》"])
 def test_P5_a_department_body_without_a_law_or_regulation_is_refused(basis: str | None) -> None:
     assert not names_law_or_regulation(basis)
     reason = work_body_refusal(WorkBodyKind.DEPARTMENT_BODY, basis)
