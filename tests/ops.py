@@ -152,3 +152,54 @@ SEAL_LEDGER = ("query($c: ID!, $first: Int, $after: String) { sealLedger(communi
                " { totalCount edges { cursor node { " + SEAL_USE_FIELDS + " } } pageInfo { hasNextPage endCursor } } }")
 HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entityId entityType version type
   actor { id role scope organization } data } }"""
+
+
+# -- every action once (the rebuild test's grown mix) -----------------------------------------------------------------
+async def every_action(gql: Client, c: Community) -> None:
+    """Each governance action at least once on `c` (allowed and refused), so that the log holds every event type."""
+    rural = Community(f"{c.street}{int(c.code[-3:]) % 900 + 50:03d}")
+    await gql.call(REGISTER, {"input": {"code": rural.code, "name": "青山村", "kind": "RURAL",
+                                        "villageEnterpriseSeparated": False}}, c.office)
+    await gql.call(RECORD_SEPARATION, {"c": rural.code, "separated": True}, c.office)
+    task = (await delegate(gql, c))["task"]
+    await gql.call(ACCEPT, {"id": task["id"]}, c.committee)
+    await gql.call(COMPLETE, {"id": task["id"]}, c.committee)
+    await gql.error(DELEGATE, {"input": {"communityCode": c.code, "title": "t", "fromDepartment": "d",
+                                         "dutyItemCode": "AG-01", "quota": "排名"}}, c.department)
+    agreement = (await sign(gql, c, funding="500.00"))["agreement"]["id"]
+    await gql.call(DISBURSE, {"input": {"agreementId": agreement, "amountYuan": "250"}}, c.department)
+    await gql.call(ESTABLISH_WORK_BODY, {"input": {"communityCode": c.code, "name": "环境和物业管理委员会",
+                                                   "kind": "COMMITTEE_SUBCOMMITTEE"}}, c.committee)
+    await gql.error(ESTABLISH_WORK_BODY, {"input": {"communityCode": c.code, "name": "工作站",
+                                                    "kind": "DEPARTMENT_BODY"}}, c.department)
+    board = await gql.call(HANG_SIGNBOARD, {"input": {"communityCode": c.code, "kind": "COMMUNITY_EMBLEM",
+                                                      "text": "中国社区"}}, c.committee)
+    await gql.call(REMOVE_SIGNBOARD, {"id": board["hangSignboard"]["signboard"]["id"], "reason": "更换"}, c.committee)
+    await gql.error(HANG_SIGNBOARD, {"input": {"communityCode": c.code, "kind": "OTHER", "text": "工作站"}},
+                    c.department)
+    await gql.error(IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": c.code, "title": "目标责任书"}}, c.department)
+    await gql.call(USE_SEAL, {"input": {"communityCode": c.code, "purpose": "居民会议", "kind": "SELF_GOVERNANCE",
+                                        "document": "决议"}}, c.committee)
+    await gql.error(USE_SEAL, {"input": {"communityCode": c.code, "purpose": "证明", "kind": "LEGAL_LIABILITY_CERTIFICATE",
+                                         "document": "证明", "requestedBy": "区市场监管局"}}, c.committee)
+    await gql.call(SET_INSPECTION_CAP, {"scope": c.street, "max": 1}, c.office)
+    await gql.call(SET_INSPECTION_CAP, {"scope": c.street, "max": 0}, c.office)
+    await gql.call(RECORD_INSPECTION, {"input": {"communityCode": c.code, "inspectingBody": "区卫健委", "subject": "检查",
+                                                 "date": iso()}}, c.committee)
+    await gql.call(RECORD_LEDGER_DEMAND, {"input": {"communityCode": c.code, "department": "区卫健委", "ledger": "台账",
+                                                    "demandedAt": iso()}}, c.committee)
+    post = (await gql.call(DEFINE_POST, {"input": {"communityCode": c.code, "title": "岗位", "duties": ["职责"],
+                                                   "procedures": ["流程"]}}, c.committee))["definePost"]["post"]
+    staff = (await gql.call(APPOINT_STAFF, {"input": {"postId": post["id"], "personId": "p1", "name": "张三",
+                                                      "phone": "13800000001"}}, c.committee))["appointStaff"]["staff"]
+    await gql.call(RECORD_APPRAISAL, {"input": {"staffId": staff["id"], "period": "2026", "result": "COMPETENT"}},
+                   c.office)
+    await gql.call(RECORD_ACTIVITY, {"input": {"communityCode": c.code, "title": "活动", "heldAt": iso(),
+                                               "participants": 3}}, c.committee)
+    await gql.call(REGISTER_ORG, {"input": {"name": "o", "category": "OTHER", "communityCode": c.code,
+                                            "status": "FILED"}}, c.committee)
+    opened = await campaign(gql, c)
+    await gql.call(CAST, {"input": {"campaignId": opened["id"], "targetId": "office", "satisfaction": "SATISFIED"}},
+                   c.resident("r1"))
+    declined = (await delegate(gql, c))["task"]
+    await gql.call(DECLINE, {"id": declined["id"], "r": "自治"}, c.committee)
