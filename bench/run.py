@@ -34,6 +34,7 @@ from rich.table import Table
 from backend import bootstrap, config, database
 from backend.api.auth import issue
 from backend.domain.access import Actor, Role
+from backend.domain.errors import RuleRefusal
 from backend.domain.stamp import Stamp
 
 console = Console(stderr=True)
@@ -158,17 +159,40 @@ async def register_communities(p: bootstrap.Platform, count: int) -> list[str]:
 
 async def load(p: bootstrap.Platform, codes: list[str], events: int, writers: int = 32,
                label: str = "loading") -> None:
-    """Append `events` ActivityHeld events through the application's commands."""
+    """Append about `events` events through the application's commands, in the grown mix of issue 9: per ten
+    commands, five activities and one each of a delegation on the list, a delegation refused off the list (P1), a
+    signboard refused (P6), an inspection (P8) and a use of the seal (P10)."""
     remaining = [events]
     now = datetime.now(UTC)
 
     async def writer(n: int) -> None:
         code = codes[n % len(codes)]
-        by = stamp(Role.COMMITTEE, code, f"committee-{code}")
+        committee = stamp(Role.COMMITTEE, code, f"committee-{code}")
+        department = Stamp(Actor("bench-dept", Role.DEPARTMENT, DISTRICT, "区城市管理局"), "bench")
+        step = n
         while remaining[0] > 0:
             remaining[0] -= 1
-            await p.commands.run(p.app.record_activity, by, code, "志愿服务", None, now, 10,
-                                 [{"volunteer_id": "v1", "hours": 1.0}])
+            step += 1
+            kind = step % 10
+            try:
+                if kind < 5:
+                    await p.commands.run(p.app.record_activity, committee, code, "志愿服务", None, now, 10,
+                                         [{"volunteer_id": "v1", "hours": 1.0}])
+                elif kind == 5:
+                    await p.commands.run(p.app.delegate_task, department, code, "人口普查入户登记", "区统计局", "AG-01")
+                elif kind == 6:
+                    await p.commands.run(p.app.delegate_task, department, code, "招商引资任务", "区商务局")
+                elif kind == 7:
+                    await p.commands.run(p.app.hang_signboard, department, community_code=code, kind="OTHER",
+                                         text="城市管理工作站")
+                elif kind == 8:
+                    await p.commands.run(p.app.record_inspection, department, community_code=code,
+                                         inspecting_body="区城市管理局", subject="市容检查", date=now)
+                else:
+                    await p.commands.run(p.app.use_seal, committee, community_code=code, purpose="居民会议决议",
+                                         kind="SELF_GOVERNANCE", document="决议")
+            except RuleRefusal:
+                pass  # refused, and the refusal recorded: one event like any other
 
     started = time.perf_counter()
     task = asyncio.gather(*(writer(n) for n in range(writers)))

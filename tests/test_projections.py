@@ -10,8 +10,8 @@ import pytest
 from backend import bootstrap, config
 from backend.application.log import LoggedEvent
 from backend.domain.access import Actor, Role
-from backend.domain.stamp import Stamp
 from backend.domain.catalog import event_classes
+from backend.domain.stamp import Stamp
 from projections import ALL
 from projections.base import Projection, Writes
 from projections.runner import ProjectionFailed, ProjectionRunner
