@@ -190,10 +190,7 @@ class Query:
         c = ctx(info)
         where, args = _where(c, scope, quarter)
         page = await reads.page(c, "inspection_quarters", "key", where, args, first, after, False)
-        rows = await c.platform.pool.fetch(
-            "SELECT community_code, quarter, inspecting_body, inspections FROM inspection_bodies"
-            " WHERE community_code || ':' || quarter = ANY($1::text[])"
-            " ORDER BY inspections DESC, inspecting_body", [row["key"] for row in page.rows])
+        rows = await reads.inspection_bodies(c, [row["key"] for row in page.rows])
         bodies: dict[str, list[InspectionBodyCount]] = {}
         for row in rows:
             bodies.setdefault(f"{row['community_code']}:{row['quarter']}", []).append(

@@ -267,3 +267,24 @@ async def tasks_under(c: Context, agreement_id: UUID) -> list[asyncpg.Record]:
     """P4: the tasks delegated under one agreement, in log order."""
     return list(await c.platform.pool.fetch(
         "SELECT * FROM tasks WHERE agreement_id = $1 ORDER BY position LIMIT 1000", agreement_id))
+
+
+# -- a community's own lists (P5, P6, P8, P11) -------------------------------------------------------------------
+#: Most rows a community's list answers (its signboards, work bodies, posts, staff, appraisals).
+COMMUNITY_LIST = 1000
+
+
+async def of_community(c: Context, table: str, code: str, condition: str = "TRUE") -> list[asyncpg.Record]:
+    """The rows of a read-model table (a name in the code, never from a request) for one community whose read the
+    caller has checked, in log order, at most COMMUNITY_LIST."""
+    return list(await c.platform.pool.fetch(
+        f"SELECT * FROM {table} WHERE community_code = $1 AND {condition} ORDER BY position LIMIT {COMMUNITY_LIST}",
+        code))
+
+
+async def inspection_bodies(c: Context, keys: list[str]) -> list[asyncpg.Record]:
+    """P8: the inspections by inspecting body of the (community, quarter) keys `community:quarter`, most first."""
+    return list(await c.platform.pool.fetch(
+        "SELECT community_code, quarter, inspecting_body, inspections FROM inspection_bodies"
+        " WHERE community_code || ':' || quarter = ANY($1::text[])"
+        " ORDER BY inspections DESC, inspecting_body", keys))

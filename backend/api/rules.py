@@ -236,16 +236,13 @@ class Query:
     async def signboards(self, info: strawberry.Info, community_code: strawberry.ID,
                          include_removed: bool | None = False) -> list[Signboard]:
         c, code = _community_read(info, community_code)
-        removed = "" if include_removed else " AND removed_at IS NULL"
-        rows = await c.platform.pool.fetch(
-            f"SELECT * FROM signboards WHERE community_code = $1{removed} ORDER BY position", code)
+        rows = await reads.of_community(c, "signboards", code, "TRUE" if include_removed else "removed_at IS NULL")
         return [Signboard.from_row(row) for row in rows]
 
     @strawberry.field(description="P5: the bodies working in a community, in the order they were set up.")
     async def work_bodies(self, info: strawberry.Info, community_code: strawberry.ID) -> list[WorkBody]:
         c, code = _community_read(info, community_code)
-        rows = await c.platform.pool.fetch("SELECT * FROM work_bodies WHERE community_code = $1 ORDER BY position",
-                                           code)
+        rows = await reads.of_community(c, "work_bodies", code)
         return [WorkBody.from_row(row) for row in rows]
 
     @strawberry.field(description="P10: a community's seal ledger (用印登记), newest first.")

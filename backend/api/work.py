@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import strawberry
 
+from backend.api import reads
 from backend.api.commanding import app, arguments, run
 from backend.api.context import ctx
 from backend.api.types import Receipt
@@ -148,13 +149,9 @@ class Query:
     async def posts(self, info: strawberry.Info, community_code: strawberry.ID) -> list[Post]:
         c = ctx(info)
         reader = c.authorize(Action.READ_MODELS, values.division_code(community_code, "communityCode"))
-        async with c.platform.pool.acquire() as conn:
-            posts = await conn.fetch("SELECT * FROM work_posts WHERE community_code = $1 ORDER BY position",
-                                     community_code)
-            staff = await conn.fetch("SELECT * FROM work_staff WHERE community_code = $1 ORDER BY position",
-                                     community_code)
-            appraisals = await conn.fetch("SELECT * FROM work_appraisals WHERE community_code = $1 ORDER BY position",
-                                          community_code)
+        posts = await reads.of_community(c, "work_posts", community_code)
+        staff = await reads.of_community(c, "work_staff", community_code)
+        appraisals = await reads.of_community(c, "work_appraisals", community_code)
         by_staff: dict[Any, list[Appraisal]] = {}
         for row in appraisals:
             by_staff.setdefault(row["staff_id"], []).append(Appraisal.from_row(row))
