@@ -21,9 +21,12 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.domain import values
+from backend.api.auth import MAX_ORGANIZATION
+from backend.domain import inspection, standing, values
+from backend.domain import post as work
+from backend.domain.access import Role
 from tests import ops
-from tests.harness import Server, district
+from tests.harness import Server, district, token
 
 #: Examples per mutation: the whole run stays within seconds.
 EXAMPLES = 30
@@ -92,6 +95,13 @@ def record(good: dict[str, Strategy[Any]], spoiled: dict[str, Strategy[Any]]) ->
     return st.one_of(valid, valid, *spoil) if spoil else valid
 
 
+def texts(item: Strategy[str], maximum: int, longest: int, min_size: int = 0, fill: str = "字") -> Strategy[list[str]]:
+    """A short list of texts, or one of `maximum` texts each `longest` characters long, or one entry past it."""
+    return st.one_of(st.lists(item, min_size=min_size, max_size=4),
+                     st.sampled_from([maximum, maximum + 1]).map(
+                         lambda n: [f"{i}" + fill * (longest - len(f"{i}")) for i in range(n)]))
+
+
 def many(item: Strategy[dict[str, Any]], key: str, maximum: int, make: Callable[[int], dict[str, Any]],
          min_size: int = 0) -> Strategy[list[dict[str, Any]]]:
     """A short list of distinct `key`s, or one of `maximum` entries, or one past it."""
@@ -100,11 +110,20 @@ def many(item: Strategy[dict[str, Any]], key: str, maximum: int, make: Callable[
 
 
 class Place:
-    """A community with a duty list, an agreement, tasks, a hub organization and a campaign, made over HTTP."""
+    """A community with a duty list, agreements, tasks, a hub organization, a campaign, signboards, a post and its
+    staff, and a RURAL community beside it, made over HTTP."""
 
     def __init__(self, http: httpx.Client, url: str) -> None:
         self.http, self.url = http, url
         self.c = ops.Community(f"{district()}001001")
+        # The issue 9 mutations are sent with tokens naming an organization at its longest (every event records
+        # it, the burden read model counts by it); the others with tokens naming none.
+        c = self.c
+        org = {"office": "e\u0301" * (MAX_ORGANIZATION // 2), "committee": "\U0001d54f" * MAX_ORGANIZATION,
+               "department": "区" + "字" * (MAX_ORGANIZATION - 2) + "局"}
+        self.office = token(Role.STREET_OFFICE, c.street, "o" * 64, org["office"])
+        self.department = token(Role.DEPARTMENT, c.district, "d" * 64, org["department"])
+        self.committee = token(Role.COMMITTEE, c.code, "c" * 64, org["committee"])
         self.call(ops.REGISTER, {"input": {"code": self.c.code, "name": "长江路社区", "kind": "URBAN"}}, self.c.office)
         self.call(ops.PUBLISH, {"input": {"communityCode": self.c.code, "items": [
             {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
@@ -118,6 +137,22 @@ class Place:
         self.hub = self.call(ops.REGISTER_ORG, {"input": {
             "communityCode": self.c.code, "name": "社会组织服务中心", "category": "COMMUNITY_SERVICE",
             "status": "REGISTERED"}}, self.c.office)["registerOrganization"]["organization"]["id"]
+        self.funded = self.call(ops.SIGN, {"input": {
+            "communityCode": self.c.code, "department": "区民政局", "scope": "养老服务", "fundingYuan": str(values.MAX_YUAN),
+            "validUntil": ops.iso(timedelta(days=30)), "allowsQuota": True}},
+            self.c.department)["signServiceAgreement"]["agreement"]["id"]
+        self.rural = f"{self.c.street}999"
+        self.call(ops.REGISTER, {"input": {"code": self.rural, "name": "河西村", "kind": "RURAL",
+                                           "villageEnterpriseSeparated": False}}, self.c.office)
+        self.signboards = [self.call(ops.HANG_SIGNBOARD, {"input": {
+            "communityCode": self.c.code, "kind": "SERVICE_STATION", "text": f"社区服务站 {n}"}},
+            self.c.committee)["hangSignboard"]["signboard"]["id"] for n in range(6)]
+        self.post_id = self.call(ops.DEFINE_POST, {"input": {
+            "communityCode": self.c.code, "title": "社区专职工作者", "duties": ["居民接待"], "procedures": ["登记"]}},
+            self.c.committee)["definePost"]["post"]["id"]
+        self.staff = self.call(ops.APPOINT_STAFF, {"input": {
+            "postId": self.post_id, "personId": "p-1", "name": "李明", "phone": "021-12345678"}},
+            self.c.committee)["appointStaff"]["staff"]["id"]
         self.campaign = self.call(ops.OPEN_CAMPAIGN, {"input": {
             "communityCode": self.c.code, "title": "评议", "closesAt": ops.iso(timedelta(days=1)),
             "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"},
@@ -144,13 +179,21 @@ class Place:
         task = (st.sampled_from(self.tasks), st.one_of(ANY_ID, st.uuids().map(str)))
         version = (st.one_of(st.none(), st.integers(1, 4)), ANY_INT)
         duty_list = ("SELF_GOVERNANCE", "ASSIST_GOVERNMENT")
-        duty_item = record({"code": GOOD_ID, "title": good_text(500), "list": st.sampled_from(duty_list)},
-                           {"code": ANY_ID, "title": ANY_TEXT, "list": any_enum(*duty_list)})
+        flag = (st.one_of(st.none(), st.booleans()), st.one_of(ANY_INT, ANY_TEXT))
+        duty_item = record({"code": GOOD_ID, "title": good_text(500), "list": st.sampled_from(duty_list),
+                            "allowsQuota": flag[0]},
+                           {"code": ANY_ID, "title": ANY_TEXT, "list": any_enum(*duty_list), "allowsQuota": flag[1]})
         target_kinds = ("GOVERNMENT_DEPARTMENT", "GOVERNMENT_STAFF", "RESIDENT_UNIT", "MUNICIPAL_SERVICE")
         target = record({"id": GOOD_ID, "name": good_text(200), "kind": st.sampled_from(target_kinds)},
                         {"id": ANY_ID, "name": ANY_TEXT, "kind": any_enum(*target_kinds)})
         volunteer = record({"volunteerId": GOOD_ID, "hours": GOOD_HOURS}, {"volunteerId": ANY_ID, "hours": ANY_FLOAT})
         categories = ("COMMUNITY_SERVICE", "PUBLIC_WELFARE", "CULTURE_SPORTS", "LEGAL_SERVICE", "MEDIATION", "OTHER")
+        work_bodies = tuple(standing.WorkBodyKind.__members__)
+        signboards = tuple(standing.SignboardKind.__members__)
+        seal_uses = tuple(standing.SealUseKind.__members__)
+        grades = tuple(work.AppraisalResult.__members__)
+        laws = ["《中华人民共和国城市居民委员会组织法》", "《江苏省社区服务条例》", "《〈x〉法》", "《x办法》", "《》",
+                "依据《" + "字" * (standing.MAX_PURPOSE - 6) + "条例》"]
 
         def fields(**pairs: tuple[Strategy[Any], Strategy[Any]]) -> Strategy[dict[str, Any]]:
             return record({k: good for k, (good, _) in pairs.items()}, {k: bad for k, (_, bad) in pairs.items()})
@@ -161,20 +204,21 @@ class Place:
         fixed = {
             "registerCommunity": (ops.REGISTER, inputs(
                 code=(st.from_regex(r"[0-9]{3}", fullmatch=True).map(lambda s: c.street + s), ANY_TEXT),
-                name=(good_text(200), ANY_TEXT), kind=(st.sampled_from(["URBAN", "RURAL"]), any_enum("URBAN"))),
-                c.office),
+                name=(good_text(200), ANY_TEXT), kind=(st.sampled_from(["URBAN", "RURAL"]), any_enum("URBAN")),
+                villageEnterpriseSeparated=flag), c.office),
             "publishDutyList": (ops.PUBLISH, inputs(communityCode=code, items=(
                 many(duty_item, "code", values.MAX_DUTY_ITEMS,
                      lambda i: {"code": f"I-{i}", "title": "事项", "list": "SELF_GOVERNANCE"}),
                 st.lists(duty_item, min_size=2, max_size=3))), c.office),
             "signServiceAgreement": (ops.SIGN, inputs(
                 communityCode=code, department=(good_text(200), ANY_TEXT), scope=(good_text(1000, True), ANY_TEXT),
-                fundingYuan=(GOOD_MONEY, ANY_MONEY), validUntil=(GOOD_DATE, ANY_DATE)), c.department),
+                fundingYuan=(GOOD_MONEY, ANY_MONEY), validUntil=(GOOD_DATE, ANY_DATE), allowsQuota=flag), c.department),
             "delegateTask": (ops.DELEGATE, inputs(
                 communityCode=code, title=(good_text(500), ANY_TEXT), fromDepartment=(good_text(200), ANY_TEXT),
                 dutyItemCode=(st.sampled_from([None, "AG-01", "SG-01", "XX-99"]), ANY_ID),
-                agreementId=(st.sampled_from([None, self.agreement]), ANY_ID),
-                dueAt=(st.one_of(st.none(), GOOD_DATE), ANY_DATE)), c.department),
+                agreementId=(st.sampled_from([None, self.agreement, self.funded]), ANY_ID),
+                dueAt=(st.one_of(st.none(), GOOD_DATE), ANY_DATE),
+                quota=(st.one_of(st.none(), good_text(500)), ANY_TEXT)), c.department),
             "acceptTask": (ops.ACCEPT, fields(id=task, v=version), c.committee),
             "declineTask": (ops.DECLINE, fields(id=task, r=(good_text(2000, True), ANY_TEXT), v=version), c.committee),
             "completeTask": (ops.COMPLETE, fields(id=task, v=version), c.committee),
@@ -195,6 +239,67 @@ class Place:
                 targets=(many(target, "id", values.MAX_CAMPAIGN_TARGETS,
                               lambda i: {"id": f"t{i}", "name": "对象", "kind": "RESIDENT_UNIT"}, min_size=1),
                          st.lists(target, max_size=3))), c.committee),
+            "recordDisbursement": (ops.DISBURSE, inputs(
+                agreementId=(st.sampled_from([self.agreement, self.funded]), st.one_of(ANY_ID, st.uuids().map(str))),
+                amountYuan=(GOOD_MONEY, ANY_MONEY), disbursedAt=(st.one_of(st.none(), GOOD_DATE), ANY_DATE),
+                note=(st.one_of(st.none(), st.just(""), good_text(1000, True)), ANY_TEXT)), self.department),
+            "establishWorkBody": (ops.ESTABLISH_WORK_BODY, inputs(
+                communityCode=code, name=(good_text(standing.MAX_NAME), ANY_TEXT),
+                kind=(st.sampled_from(work_bodies), any_enum(*work_bodies)),
+                legalBasis=(st.one_of(st.none(), good_text(standing.MAX_PURPOSE), st.sampled_from(laws)), ANY_TEXT)),
+                self.committee),
+            "hangSignboard": (ops.HANG_SIGNBOARD, inputs(
+                communityCode=(st.sampled_from([c.code, self.rural]), code[1]),
+                kind=(st.sampled_from(signboards), any_enum(*signboards)), text=(good_text(standing.MAX_NAME), ANY_TEXT)),
+                self.office),
+            "removeSignboard": (ops.REMOVE_SIGNBOARD, fields(
+                id=(st.sampled_from(self.signboards), st.one_of(ANY_ID, st.uuids().map(str), st.just(self.staff))),
+                reason=(good_text(standing.MAX_PURPOSE, True), ANY_TEXT)), self.committee),
+            "imposeTargetContract": (ops.IMPOSE_TARGET_CONTRACT, inputs(
+                communityCode=code, title=(good_text(standing.MAX_NAME), ANY_TEXT),
+                targets=(st.one_of(st.none(), texts(good_text(standing.MAX_PURPOSE), standing.MAX_CONTRACT_TARGETS,
+                                                    standing.MAX_PURPOSE)),
+                         st.lists(ANY_TEXT, min_size=1, max_size=3))), self.department),
+            "useSeal": (ops.USE_SEAL, inputs(
+                communityCode=code, purpose=(good_text(standing.MAX_PURPOSE, True), ANY_TEXT),
+                kind=(st.sampled_from(seal_uses), any_enum(*seal_uses)), document=(good_text(standing.MAX_NAME), ANY_TEXT),
+                requestedBy=(st.one_of(st.none(), st.just(""), good_text(standing.MAX_NAME)), ANY_TEXT)), self.committee),
+            "recordVillageEnterpriseSeparation": (ops.RECORD_SEPARATION, fields(
+                c=(st.sampled_from([self.rural, c.code]), code[1]),
+                separated=(st.booleans(), st.one_of(st.none(), ANY_INT, ANY_TEXT))), self.office),
+            "setInspectionCap": (ops.SET_INSPECTION_CAP, fields(
+                scope=(st.sampled_from([c.district, c.street]), st.one_of(ANY_TEXT, st.from_regex(r"[0-9]{0,13}",
+                                                                                                  fullmatch=True))),
+                max=(st.one_of(st.integers(0, inspection.MAX_CAP), st.sampled_from([0, inspection.MAX_CAP])), ANY_INT)),
+                self.department),
+            "recordInspection": (ops.RECORD_INSPECTION, inputs(
+                communityCode=code, inspectingBody=(good_text(200), ANY_TEXT), subject=(good_text(500), ANY_TEXT),
+                date=(GOOD_DATE, ANY_DATE),
+                materialsRequested=(st.one_of(st.none(), texts(good_text(inspection.MAX_MATERIAL), inspection.MAX_MATERIALS,
+                                                               inspection.MAX_MATERIAL)),
+                                    st.lists(ANY_TEXT, min_size=1, max_size=3))), self.department),
+            "recordLedgerDemand": (ops.RECORD_LEDGER_DEMAND, inputs(
+                communityCode=code, department=(good_text(200), ANY_TEXT), ledger=(good_text(500), ANY_TEXT),
+                pages=(st.one_of(st.none(), st.integers(0, inspection.MAX_LEDGER_PAGES),
+                                 st.just(inspection.MAX_LEDGER_PAGES)), ANY_INT),
+                demandedAt=(GOOD_DATE, ANY_DATE)), self.committee),
+            "definePost": (ops.DEFINE_POST, inputs(
+                communityCode=code, title=(good_text(200), ANY_TEXT),
+                duties=(texts(good_text(work.MAX_POST_ITEM, True), work.MAX_POST_ITEMS, work.MAX_POST_ITEM, min_size=1),
+                        st.one_of(st.just([]), st.lists(ANY_TEXT, min_size=1, max_size=3))),
+                procedures=(texts(good_text(work.MAX_POST_ITEM, True), work.MAX_POST_ITEMS, work.MAX_POST_ITEM,
+                                  fill="x"),  # with the longest duties (字), still within the request body's limit
+                            st.lists(ANY_TEXT, min_size=1, max_size=3))), self.committee),
+            "appointStaff": (ops.APPOINT_STAFF, inputs(
+                postId=(st.just(self.post_id), st.one_of(ANY_ID, st.uuids().map(str), st.just(self.staff))),
+                personId=(GOOD_ID, ANY_ID), name=(good_text(100), ANY_TEXT),
+                phone=(st.one_of(st.from_regex(work.PHONE, fullmatch=True), st.sampled_from(
+                    ["+86 (021) 1234-5678", "1" * 31, "+" + "1" * 31, "110"])), ANY_TEXT)), self.office),
+            "recordAppraisal": (ops.RECORD_APPRAISAL, inputs(
+                staffId=(st.just(self.staff), st.one_of(ANY_ID, st.uuids().map(str), st.just(self.post_id))),
+                period=(good_text(40), ANY_TEXT), result=(st.sampled_from(grades), any_enum(*grades)),
+                reward=(st.one_of(st.none(), st.just(""), good_text(500)), ANY_TEXT),
+                sanction=(st.one_of(st.none(), st.just(""), good_text(500)), ANY_TEXT)), self.committee),
         }
         mutations = {name: (document, variables, lambda v, tok=tok: (tok, v))
                      for name, (document, variables, tok) in fixed.items()}
