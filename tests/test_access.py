@@ -8,7 +8,7 @@ import pytest
 
 from backend.domain.access import PERMISSIONS, Action, Role
 from tests import ops
-from tests.harness import Client, district, token
+from tests.harness import Client, connect, district, token
 
 LOG_QUERY = "{ eventLog(first: 1) { position } }"
 
@@ -163,3 +163,32 @@ async def test_a_token_that_expires_after_use_is_refused_then(gql: Client) -> No
     assert (await gql.call("{ me { id } }", tok=brief))["me"]["id"] == "brief"
     await asyncio.sleep(2.2)
     assert await gql.code("{ me { id } }", tok=brief) == "UNAUTHENTICATED"
+
+
+def scope_of(role: Role, code: str) -> str:
+    """The scope a token of `role` has for community `code`: its community, street or district."""
+    if role in (Role.COMMITTEE, Role.RESIDENT, Role.PARTY_COMMITTEE, Role.SOCIAL_ORGANIZATION):
+        return code
+    return code[:9] if role is Role.STREET_OFFICE else code[:6]
+
+
+@pytest.mark.parametrize("action", [a for a in PERMISSIONS if a not in (Action.READ_STAFF, Action.READ_LOG,
+                                                                         Action.REGISTER_COMMUNITY)])
+async def test_every_action_is_forbidden_outside_the_tokens_scope(gql: Client, place: dict, action: Action,
+                                                                 direct_url: str) -> None:
+    """Scope by scope: each role the table allows, with a token of another district, street or community (the same
+    kind of scope, elsewhere), is FORBIDDEN, and nothing is appended."""
+    c = place["c"]
+    query, variables = mutations(place, 40)[action]
+    elsewhere = f"{district()}001001"
+    conn = await connect(direct_url)
+    try:
+        for role in sorted(PERMISSIONS[action] - {Role.ADMIN}, key=lambda r: r.value):
+            before = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM gongzhi_events")
+            code = await attempt(gql, query, variables, token(role, scope_of(role, elsewhere)))
+            assert code == "FORBIDDEN", f"{role.value} {action.value}: {code}"
+            assert await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM gongzhi_events") == before
+    finally:
+        await conn.close()
+    assert await attempt(gql, ops.HISTORY, {"id": place["task"]["id"]},
+                         token(Role.AUDITOR, elsewhere[:6])) == "FORBIDDEN"
