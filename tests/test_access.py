@@ -178,7 +178,6 @@ async def test_every_action_is_forbidden_outside_the_tokens_scope(gql: Client, p
                                                                  direct_url: str) -> None:
     """Scope by scope: each role the table allows, with a token of another district, street or community (the same
     kind of scope, elsewhere), is FORBIDDEN, and nothing is appended."""
-    c = place["c"]
     query, variables = mutations(place, 40)[action]
     elsewhere = f"{district()}001001"
     conn = await connect(direct_url)
