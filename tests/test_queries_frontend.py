@@ -401,7 +401,7 @@ async def test_the_demo_has_an_open_campaign_to_evaluate_and_one_with_results(de
                                                     "satisfaction": "SATISFIED"}}, resident)
     assert cast["castEvaluation"]["version"] == 1
     agreements = (await data(demo_gql, "CommunityAgreements", {}, links["STREET_OFFICE"]))["agreements"]
-    assert agreements["totalCount"] == 4
+    assert agreements["totalCount"] == 5  # one per community of the street, and HOME's half-disbursed one (P4)
     assert all(a["current"] and a["communityCode"].startswith("320102001") for a in nodes(agreements))
     department = (await data(demo_gql, "CommunityAgreements", {"scope": demo.HOME}, links["DEPARTMENT"]))
-    assert [a["communityCode"] for a in nodes(department["agreements"])] == [demo.HOME]
+    assert [a["communityCode"] for a in nodes(department["agreements"])] == [demo.HOME, demo.HOME]
