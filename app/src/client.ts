@@ -25,7 +25,13 @@ const EMBEDDED = ["ActivityConnection", "ActivityEdge", "ActivityResult", "Agree
   "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem", "EvaluationTarget",
   "EvaluationCampaignConnection", "EvaluationCampaignEdge", "Event", "OrganizationConnection", "OrganizationEdge",
   "OrganizationResult", "PageInfo", "Receipt", "ServiceAgreementConnection", "ServiceAgreementEdge", "TargetResult",
-  "TaskConnection", "TaskEdge", "TaskResult"];
+  "TaskConnection", "TaskEdge", "TaskResult",
+  // Issue 9 (burden reduction, P1, P4–P11): figures, refusals and records without an id of their own.
+  "ActedBy", "Appraisal", "BurdenAlert", "CommunityBurden", "DepartmentBurden", "Disbursement", "InspectionBodyCount",
+  "InspectionCap", "InspectionCapResult", "InspectionConnection", "InspectionCount", "InspectionCountConnection",
+  "InspectionCountEdge", "InspectionEdge", "InspectionResult", "LedgerDemandResult", "PostResult",
+  "RecordAppraisalResult", "Refusal", "RefusalConnection", "RefusalEdge", "SealUseConnection", "SealUseEdge",
+  "SealUseResult", "SignboardResult", "StaffResult", "TargetContract", "TargetContractResult", "WorkBodyResult"];
 
 const storages = new Map<string, DefaultStorage>();
 

@@ -14,5 +14,5 @@ export function errorMessage(error: CombinedError, params: Record<string, string
   if (code === null) return t("error.network");
   const extensions = error.graphQLErrors[0]?.extensions ?? {};
   return t(`error.${code}`, { field: String(extensions.field ?? ""), requestId: String(extensions.requestId ?? ""),
-    ...params });
+    outstanding: String(extensions.outstandingYuan ?? ""), ...params });
 }

@@ -1,0 +1,163 @@
+"""Issue 9 (burden reduction, P1, P4–P11) in the app at /app, in Debian's Chromium (Playwright) at a 390x844 touch
+viewport: the burden screen's figures, by department and by community, its alerts and its refusals (every role with
+减负); the delegate form's quota and its refusal card (P1); an agreement's disbursements (P4); a community's standing
+(P5 work bodies, P6 signboards, P7 target contracts, P8 inspections and their cap, P9 paper ledgers, P10 the seal)
+for the government and the committee; the committee's posts and staff (P11). Each flow is driven in the browser,
+then the log or the read models are checked through the API. Every screen: no serious or critical axe-core
+violation, no target under 44 px, nothing scrolls sideways at 360 px."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from backend.domain.access import Role
+from tests import ops
+from tests.browser import NARROW_PHONE, PHONE, TIMEOUT_MS, browser, fine, sign_in
+from tests.harness import Client, Server, token
+
+__all__ = ["browser"]  # the fixture, imported for pytest
+
+FIGURES = """tasksDelegated onDutyList underAgreement refusedOffList quotaRefused declined agreementFundingYuan
+  disbursedYuan unfundedTasks workBodiesRefused signboardsRefused targetContractsRefused inspections inspectionsOverCap
+  sealUsesRefused paperLedgersDemanded"""
+BURDEN = ("query($scope: String!) { burdenReport(scope: $scope) { scope " + FIGURES
+          + " byDepartment { department " + FIGURES + " } byCommunity { communityCode " + FIGURES + " } } }")
+ALERTS = """query($scope: String!) { burdenAlerts(scope: $scope) { kind communityCode department count quarter
+  position } }"""
+REFUSALS = """query($scope: String, $provision: String) { refusals(scope: $scope, provision: $provision, first: 200) {
+  totalCount edges { node { position refusalId provision code communityCode department } } } }"""
+AGREEMENT = """query($id: ID!) { agreement(id: $id) { id fundingYuan disbursedYuan outstandingYuan
+  disbursements { amountYuan note } } }"""
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await browser.new_context(**PHONE, timezone_id="Asia/Shanghai")
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    await context.close()
+
+
+async def caught_up(gql: Client, tok: str, position: int) -> None:
+    """Waits until the read models have processed `position` (X-Consistent-After)."""
+    await gql.call("{ me { id } }", tok=tok, headers={"X-Consistent-After": str(position)})
+
+
+async def readable(gql: Client, c: ops.Community) -> None:
+    for _ in range(100):
+        data = await gql.call("query($c: ID!) { community(code: $c) { dutyListVersion } }", {"c": c.code}, c.office)
+        if data["community"] and data["community"]["dutyListVersion"] >= 1:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"community {c.code} never reached the read models")
+
+
+async def figures_match(root: Page, selector: str, expected: dict) -> None:
+    figures = root.locator(selector)
+    for key, value in expected.items():
+        if key in ("scope", "department", "communityCode", "byDepartment", "byCommunity"):
+            continue
+        await expect(figures.locator(f'li[data-figure="{key}"]')).to_have_attribute("data-value", str(value))
+
+
+# -- 减负: the figures, by department and community, alerts, refusals (P1, P4–P10) --------------------------------
+
+async def test_P1_P7_P8_the_burden_screen_shows_every_figure_by_department_and_community_its_alerts_and_refusals(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    await ops.delegate(gql, c)
+    # A department of its own (its token's org claim) tries three target contracts: refused each time (P7), and
+    # refused again and again, an alert.
+    civil = token(Role.DEPARTMENT, c.district, f"dept-civil-{c.district}", organization="区民政局")
+    last = 0
+    for title in ("年度目标责任书", "安全目标责任书", "创建目标责任书"):
+        refused = await gql.raw(ops.IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": c.code, "title": title}}, civil)
+        error = refused.json()["errors"][0]
+        assert error["extensions"]["code"] == "TARGET_CONTRACT_ABOLISHED", error
+        last = error["extensions"]["position"]
+    # Two inspections over a cap of one (P8).
+    await gql.call(ops.SET_INSPECTION_CAP, {"scope": c.street, "max": 1}, c.office)
+    await ops.inspect(gql, c)
+    done = await ops.inspect(gql, c, body="区消防救援大队")
+    assert done["inspection"]["exceeded"] is True
+    await caught_up(gql, c.office, max(last, done["receipt"]["position"]))
+
+    office = await sign_in(phone, server, c.office, "/app/burden")
+    expected = (await gql.call(BURDEN, {"scope": c.street}, c.office))["burdenReport"]
+    assert expected["targetContractsRefused"] == 3 and expected["inspections"] == 2, expected
+    assert expected["inspectionsOverCap"] == 1, expected
+    await figures_match(office, f'ul.figures[data-scope="{c.street}"]', expected)
+    whole = office.locator(f'ul.figures[data-scope="{c.street}"]')
+    await expect(whole).to_contain_text("目标责任书被拒绝 3 次")
+    await expect(whole).to_contain_text("超出检查上限 1 次")
+
+    # By department: 区民政局's row, its figures on tap.
+    row = office.locator('li[data-department="区民政局"]')
+    await expect(row).to_contain_text("被拒绝 3 次")
+    await row.get_by_role("button").tap()
+    mine = next(d for d in expected["byDepartment"] if d["department"] == "区民政局")
+    await figures_match(office, 'ul.figures[data-department="区民政局"]', mine)
+
+    # By community: its line, and its own report on tap.
+    line = office.locator(f'li[data-community="{c.code}"]')
+    await expect(line).to_contain_text("派发 1 件 · 被拒绝 3 次 · 检查 2 次")
+    await line.get_by_role("button").tap()
+    own = (await gql.call(BURDEN, {"scope": c.code}, c.office))["burdenReport"]
+    await figures_match(office, f'ul.figures[data-scope="{c.code}"]', own)
+
+    # Alerts: the cap exceeded in the community, 区民政局 refused again and again.
+    alerts = (await gql.call(ALERTS, {"scope": c.street}, c.office))["burdenAlerts"]
+    kinds = sorted(a["kind"] for a in alerts)
+    assert kinds == ["INSPECTION_CAP_EXCEEDED", "REPEATED_REFUSALS"], alerts
+    cap = office.locator(f'li[data-alert="INSPECTION_CAP_EXCEEDED"][data-alert-community="{c.code}"]')
+    await expect(cap).to_contain_text("检查超出上限 1 次")
+    repeated = office.locator('li[data-alert="REPEATED_REFUSALS"]')
+    await expect(repeated).to_contain_text("区民政局已被拒绝 3 次（P7）")
+    await expect(repeated).to_contain_text(f"日志位置 {last}")
+
+    # Refusals: the three, newest first, each linking to its record; narrowed to P1 there are none.
+    listed = (await gql.call(REFUSALS, {"scope": c.street}, c.office))["refusals"]
+    assert listed["totalCount"] == 3
+    shown = office.locator("ul.refusals li")
+    await expect(shown).to_have_count(3)
+    assert [int(p) for p in await shown.evaluate_all("els => els.map(e => e.dataset.position)")] == [
+        e["node"]["position"] for e in listed["edges"]]
+    await expect(shown.first).to_contain_text("P7 · 目标责任书")
+    await fine(office)
+    await office.get_by_label("依据条款").select_option("P1")
+    await expect(office.get_by_text("没有被拒绝的记录")).to_be_visible()
+    await office.get_by_label("依据条款").select_option("P7")
+    await expect(shown).to_have_count(3)
+    await shown.first.get_by_role("link", name="查看记录").first.tap()
+    await expect(office.locator("li.event").first).to_contain_text("目标责任书被拒绝")
+
+
+async def test_P7_the_committee_and_the_auditor_see_their_scopes_refusals_on_the_burden_screen_in_elder_mode_too(
+        server: Server, gql: Client, browser: Browser) -> None:
+    c = await ops.community(gql)
+    refused = await gql.raw(ops.IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": c.code, "title": "目标责任书"}},
+                            c.office)
+    position = refused.json()["errors"][0]["extensions"]["position"]
+    await caught_up(gql, c.office, position)
+    for elder in (False, True):
+        context = await browser.new_context(**NARROW_PHONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        if elder:
+            await context.add_init_script("localStorage.setItem('gongzhi.elder', '1')")
+        try:
+            for tok, scope in ((c.committee, c.code), (c.auditor, c.district)):
+                page = await sign_in(context, server, tok, "/app/burden")
+                figures = page.locator(f'ul.figures[data-scope="{scope}"]')
+                await expect(figures.locator('li[data-figure="targetContractsRefused"]')).to_have_attribute(
+                    "data-value", "1")
+                await expect(page.locator(f'ul.refusals li[data-position="{position}"]')).to_contain_text("P7")
+                # The committee reads no raw log: no link to the record; the auditor has one.
+                links = page.locator("ul.refusals li").get_by_role("link", name="查看记录")
+                await expect(links).to_have_count(0 if tok == c.committee else 1)
+                await fine(page)
+                await page.close()
+        finally:
+            await context.close()
