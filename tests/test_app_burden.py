@@ -161,3 +161,76 @@ async def test_P7_the_committee_and_the_auditor_see_their_scopes_refusals_on_the
                 await page.close()
         finally:
             await context.close()
+
+
+# -- 派发 with a quota (P1) and 拨付 (P4) --------------------------------------------------------------------------
+
+async def test_P1_a_quota_the_item_does_not_provide_for_is_shown_refused_and_one_it_provides_for_is_delegated(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql, items=[
+        {"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"},
+        {"code": "AG-02", "title": "协助征兵", "list": "ASSIST_GOVERNMENT", "allowsQuota": True}])
+    await readable(gql, c)
+    office = await sign_in(phone, server, c.office, f"/app/delegate?community={c.code}")
+    await expect(office.get_by_text("当前职责清单：第 1 版")).to_be_visible()
+    await office.get_by_label("清单事项", exact=True).select_option("AG-01")
+    await office.get_by_label("事项名称").fill("人口普查入户")
+    await office.get_by_label("派发单位").fill("区统计局")
+    await office.get_by_label("指标或排名要求（可不填）").fill("入户率100%")
+    await fine(office)
+    await office.get_by_role("button", name="派发", exact=True).tap()
+    card = office.locator('section.panel.refused[data-code="QUOTA_NOT_ALLOWED"]')
+    await expect(card).to_contain_text("所选依据没有规定可以附带指标“入户率100%”")
+    await expect(card).to_contain_text("不得向社区下达职责清单和服务协议规定之外的指标")
+    record = card.locator(".refusal-record")
+    position = int(await record.get_attribute("data-position"))
+    await expect(record).to_contain_text(f"日志位置 {position}")
+    await fine(office)
+    await caught_up(gql, c.office, position)
+    refusals = (await gql.call(REFUSALS, {"scope": c.code, "provision": "P1"}, c.office))["refusals"]["edges"]
+    assert [(e["node"]["position"], e["node"]["code"]) for e in refusals] == [(position, "QUOTA_NOT_ALLOWED")]
+    assert (await gql.call(BURDEN, {"scope": c.code}, c.office))["burdenReport"]["quotaRefused"] == 1
+
+    # Back to the form: on the item that provides for a quota the hint says so, and the task carries it.
+    await card.get_by_role("button", name="返回").tap()
+    await office.get_by_label("清单事项", exact=True).select_option("AG-02")
+    await expect(office.get_by_text("这项依据规定可以附带指标")).to_be_visible()
+    await office.get_by_role("button", name="派发", exact=True).tap()
+    sent = office.locator("section.panel.ok")
+    await expect(sent).to_contain_text("事项已派发")
+    task = (await gql.call("query($id: ID!) { task(id: $id) { quota dutyItemCode } }",
+                           {"id": await sent.get_attribute("data-task")}, c.office))["task"]
+    assert task == {"quota": "入户率100%", "dutyItemCode": "AG-02"}
+
+
+async def test_P4_a_department_records_disbursements_and_one_past_the_funding_is_refused_in_words(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    signed = await ops.sign(gql, c, funding="1000.00")
+    agreement_id = signed["agreement"]["id"]
+    await caught_up(gql, c.department, signed["receipt"]["position"])
+    dept = await sign_in(phone, server, c.department, "/app/agreements")
+    row = office_row = dept.locator(f'ul.agreements li[data-agreement="{agreement_id}"]')
+    await expect(row.locator(".disbursed")).to_have_attribute("data-outstanding", "1000.00")
+    await row.get_by_role("button", name="拨付经费").tap()
+    await expect(row.get_by_text("还没有拨付记录")).to_be_visible()
+    await row.get_by_label("拨付金额（元）").fill("600.00")
+    await row.get_by_label("备注（可不填）").fill("第一期")
+    await fine(dept)
+    await row.get_by_role("button", name="记录拨付").tap()
+    await expect(row.locator("p.panel.ok")).to_contain_text("已拨付 600.00 元，尚未拨付 400.00 元")
+    await expect(office_row.locator(".disbursed")).to_have_attribute("data-outstanding", "400.00")
+    await expect(row.locator("ul.disbursements li")).to_have_count(1)
+    await expect(row.locator("ul.disbursements li")).to_contain_text("拨付 600.00 元")
+
+    # More than is outstanding: refused in words with what is outstanding, nothing recorded.
+    await row.get_by_label("拨付金额（元）").fill("500.00")
+    await row.get_by_role("button", name="记录拨付").tap()
+    refused = row.locator('p.error[data-code="OVER_DISBURSED"]')
+    await expect(refused).to_contain_text("还可拨付 400.00 元")
+    await fine(dept)
+    data = (await gql.call(AGREEMENT, {"id": agreement_id}, c.department))["agreement"]
+    assert (data["disbursedYuan"], data["outstandingYuan"]) == ("600.00", "400.00")
+    assert data["disbursements"] == [{"amountYuan": "600.00", "note": "第一期"}]
+    events = (await gql.call(ops.HISTORY, {"id": agreement_id}, c.auditor))["history"]
+    assert [e["type"] for e in events] == ["ServiceAgreementSigned", "DisbursementRecorded"]

@@ -1,7 +1,9 @@
 /** 协议 Agreements (street office, department; P4): sign a service agreement with a community
  * (op:SignServiceAgreement: community, department, scope of service, funding in yuan, valid until) and the
- * agreements in the actor's scope, current or expired (op:CommunityAgreements). A signed agreement is then offered by
- * the delegate screen for that community. */
+ * agreements in the actor's scope, current or expired, each with its funding agreed, disbursed and outstanding
+ * (op:CommunityAgreements). 拨付经费 opens an agreement's disbursements and tasks (op:AgreementDetail) and a form
+ * that records money paid (op:RecordDisbursement; more than is outstanding is OVER_DISBURSED, said in words with
+ * what is outstanding). A signed agreement is then offered by the delegate screen for that community. */
 import { useQuery } from "@urql/preact";
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
@@ -11,6 +13,7 @@ import { time } from "../format";
 import { t } from "../messages";
 import { useSession } from "../state";
 import { consistentAfter } from "./consistent";
+import { refusalMessage } from "./fields";
 import "./forms.css";
 import "./agreement.css";
 
@@ -29,6 +32,7 @@ export function AgreementScreen() {
   const [until, setUntil] = useState("");
   const [outcome, setOutcome] = useState<CommandOutcome<"SignServiceAgreement"> | null>(null);
   const [sending, send] = useCommand("SignServiceAgreement");
+  const [open, setOpen] = useState<string | null>(null);
   const [communities] = useQuery({
     query: operations.document("Communities"), variables: { scope: me.scope, first: 100 },
     requestPolicy: "cache-and-network",
@@ -105,10 +109,95 @@ export function AgreementScreen() {
               <p class="wrap">{t("agreement.line", { department: row.department,
                 community: names.get(row.communityCode) ?? row.communityCode })}</p>
               <p class="note">{t("agreement.fundingOf", { yuan: row.fundingYuan, time: time(row.validUntil) })}</p>
+              <p class="disbursed" data-disbursed={row.disbursedYuan} data-outstanding={row.outstandingYuan}>
+                {t("agreement.disbursedOf", { disbursed: row.disbursedYuan, outstanding: row.outstandingYuan })}</p>
+              <button type="button" aria-expanded={open === row.id}
+                onClick={() => setOpen(open === row.id ? null : row.id)}>
+                {open === row.id ? t("agreement.close") : t("agreement.disburse")}
+              </button>
+              {open === row.id ? <Disburse id={row.id} scope={row.scope} /> : null}
             </li>
           ))}
         </ul>
       </section>
     </main>
+  );
+}
+
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** One agreement's disbursements and tasks (op:AgreementDetail) and the form that records a disbursement
+ * (op:RecordDisbursement): amount in yuan, the day it was paid (today: now), an optional note. */
+function Disburse({ id, scope }: { id: string; scope: string }) {
+  const { token, operations } = useSession();
+  const [amount, setAmount] = useState("");
+  const [day, setDay] = useState(today);
+  const [note, setNote] = useState("");
+  const [outcome, setOutcome] = useState<CommandOutcome<"RecordDisbursement"> | null>(null);
+  const [sending, send] = useCommand("RecordDisbursement");
+  const [detail, reread] = useQuery({
+    query: operations.document("AgreementDetail"), variables: { id }, requestPolicy: "cache-and-network",
+  });
+  const agreement = detail.data?.agreement;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const result = await send({ input: { agreementId: id, amountYuan: amount.trim(),
+      disbursedAt: day && day !== today() ? new Date(`${day}T00:00:00`).toISOString() : null,
+      note: note.trim() || null } });
+    setOutcome(result);
+    if (result.state === "done") {
+      setAmount("");
+      setNote("");
+      reread(consistentAfter(token, result.data.recordDisbursement.receipt.position));
+    }
+  }
+
+  const field = `disburse-${id}`;
+  return (
+    <div class="panel disburse" data-agreement-detail={id}>
+      <h4 class="wrap">{t("agreement.disburseFor", { scope })}</h4>
+      {detail.error ? <p role="alert" class="error">{errorMessage(detail.error)}</p> : null}
+      {agreement ? (
+        <>
+          <p class="note">{t("agreement.tasksUnder", { count: agreement.tasks.length })}</p>
+          <p>{t("agreement.disbursements")}</p>
+          {agreement.disbursements.length === 0 ? <p class="note">{t("agreement.disbursementsEmpty")}</p> : null}
+          <ul class="disbursements">
+            {agreement.disbursements.map((row) => (
+              <li key={row.position} data-position={row.position} data-amount={row.amountYuan}>
+                {t("agreement.disbursementLine", { time: time(row.disbursedAt), yuan: row.amountYuan })}
+                {row.note ? <span class="note wrap"> · {row.note}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : detail.fetching ? <p aria-busy="true">{t("common.loading")}</p> : null}
+      {outcome?.state === "done" ? (
+        <p class="panel ok" role="status">{t("agreement.disbursedDone", {
+          disbursed: outcome.data.recordDisbursement.agreement.disbursedYuan,
+          outstanding: outcome.data.recordDisbursement.agreement.outstandingYuan })}</p>
+      ) : null}
+      {outcome?.state === "queued" ? <p class="panel" role="status">{t("state.queued")}</p> : null}
+      {outcome?.state === "refused" ? (
+        <p role="alert" class="error" data-code={outcome.code ?? ""}>{refusalMessage(outcome)}</p>
+      ) : null}
+      <form class="form" onSubmit={submit}>
+        <label for={`${field}-amount`}>{t("agreement.amount")}</label>
+        <input id={`${field}-amount`} required inputMode="decimal" pattern="[0-9]+(\.[0-9]{1,2})?" value={amount}
+          onInput={(e) => setAmount((e.target as HTMLInputElement).value)} />
+        <label for={`${field}-day`}>{t("agreement.disbursedAt")}</label>
+        <input id={`${field}-day`} type="date" value={day} onInput={(e) => setDay((e.target as HTMLInputElement).value)} />
+        <label for={`${field}-note`}>{t("agreement.note")}</label>
+        <input id={`${field}-note`} maxLength={500} value={note}
+          onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
+        <button type="submit" class="primary" disabled={sending.state === "sending"}>
+          {sending.state === "sending" ? t("state.sending") : t("agreement.disburseSubmit")}
+        </button>
+      </form>
+    </div>
   );
 }

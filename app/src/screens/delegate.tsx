@@ -32,20 +32,28 @@ interface Sent {
   item: string;
   title: string;
   community: string;
+  quota: string;
 }
 
-/** The refusal card of an OFF_LIST_TASK (P1): a card, not a toast; it stays until the user goes back. */
+/** The codes whose refusal is on the record and shown as the card (P1). */
+const CARD_CODES = ["OFF_LIST_TASK", "QUOTA_NOT_ALLOWED"];
+
+/** The refusal card of an OFF_LIST_TASK or a QUOTA_NOT_ALLOWED (P1): a card, not a toast; it stays until the user
+ * goes back. */
 function RefusalCard({ sent, onBack }: { sent: Sent; onBack: () => void }) {
   if (sent.outcome.state !== "refused") return null;
   const extensions = sent.outcome.error.graphQLErrors[0]?.extensions ?? {};
   const refusalId = typeof extensions.refusalId === "string" ? extensions.refusalId : null;
-  const reason = sent.basis === "item" ? t("refusal.notOnList", { item: sent.item })
+  const quota = sent.outcome.code === "QUOTA_NOT_ALLOWED";
+  const reason = quota ? t("refusal.quota", { quota: sent.quota })
+    : sent.basis === "item" ? t("refusal.notOnList", { item: sent.item })
     : sent.basis === "agreement" ? t("refusal.agreement") : t("refusal.noBasis");
   return (
-    <section class="panel refused" role="alert" aria-labelledby="refusal-title" data-refusal={refusalId ?? ""}>
+    <section class="panel refused" role="alert" aria-labelledby="refusal-title" data-refusal={refusalId ?? ""}
+      data-code={sent.outcome.code ?? ""}>
       <h3 id="refusal-title">{t("refusal.title")}</h3>
       <p class="refusal-reason">{reason}</p>
-      <p>{t("refusal.rule")}</p>
+      <p>{quota ? t("refusal.quotaRule") : t("refusal.rule")}</p>
       {sent.outcome.position !== null ? (
         <p class="refusal-record" data-position={sent.outcome.position}>
           {t("refusal.onRecord", { position: sent.outcome.position })}
@@ -76,6 +84,7 @@ export function DelegateScreen() {
   const [title, setTitle] = useState("");
   const [department, setDepartment] = useState(lastDepartment);
   const [due, setDue] = useState("");
+  const [quota, setQuota] = useState("");
   const [sent, setSent] = useState<Sent | null>(null);
   const [sending, send] = useCommand("DelegateTask");
 
@@ -98,6 +107,8 @@ export function DelegateScreen() {
   const items: readonly DutyItemRow[] = listed?.dutyItems ?? [];
   const current = (agreements.data?.agreements.edges.map((edge) => edge.node) ?? [])
     .filter((row) => row.current && row.communityCode === community);
+  const quotaAllowed = basis === "item" ? items.some((row) => row.code === item && row.allowsQuota)
+    : basis === "agreement" ? current.some((row) => row.id === agreement && row.allowsQuota) : false;
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -110,8 +121,9 @@ export function DelegateScreen() {
       dutyItemCode: basis === "item" && item ? item : null,
       agreementId: basis === "agreement" && agreement ? agreement : null,
       dueAt: due ? new Date(due).toISOString() : null,
+      quota: quota.trim() || null,
     } });
-    setSent({ outcome, basis, item, title, community });
+    setSent({ outcome, basis, item, title, community, quota: quota.trim() });
   }
 
   function back() {
@@ -133,12 +145,13 @@ export function DelegateScreen() {
         </section>
       ) : null}
       {outcome?.state === "queued" ? <p class="panel" role="status">{t("delegate.queued")}</p> : null}
-      {outcome?.state === "refused" && outcome.code === "OFF_LIST_TASK" ? <RefusalCard sent={sent!} onBack={back} />
-        : null}
-      {outcome?.state === "refused" && outcome.code !== "OFF_LIST_TASK" ? (
+      {outcome?.state === "refused" && CARD_CODES.includes(outcome.code ?? "") ? (
+        <RefusalCard sent={sent!} onBack={back} />
+      ) : null}
+      {outcome?.state === "refused" && !CARD_CODES.includes(outcome.code ?? "") ? (
         <p role="alert" class="error">{outcome.message}</p>
       ) : null}
-      {outcome?.state === "done" || (outcome?.state === "refused" && outcome.code === "OFF_LIST_TASK") ? null : (
+      {outcome?.state === "done" || (outcome?.state === "refused" && CARD_CODES.includes(outcome.code ?? "")) ? null : (
         <form class="form" onSubmit={submit}>
           <label for="delegate-community">{t("delegate.community")}</label>
           <select id="delegate-community" required value={community}
@@ -210,6 +223,10 @@ export function DelegateScreen() {
           <label for="delegate-department">{t("delegate.fromDepartment")}</label>
           <input id="delegate-department" required maxLength={200} value={department}
             onInput={(e) => setDepartment((e.target as HTMLInputElement).value)} />
+          <label for="delegate-quota">{t("delegate.quota")}</label>
+          <input id="delegate-quota" maxLength={500} value={quota} aria-describedby="delegate-quota-hint"
+            onInput={(e) => setQuota((e.target as HTMLInputElement).value)} />
+          <p id="delegate-quota-hint" class="hint">{quotaAllowed ? t("delegate.quotaAllowed") : t("delegate.quotaHint")}</p>
           <label for="delegate-due">{t("delegate.dueAt")}</label>
           <input id="delegate-due" type="datetime-local" value={due}
             onInput={(e) => setDue((e.target as HTMLInputElement).value)} />
