@@ -27,11 +27,24 @@ class Communities(Projection):
         # Every count of events fits.
         """ALTER TABLE communities ALTER COLUMN open_tasks TYPE bigint, ALTER COLUMN organizations TYPE bigint,
            ALTER COLUMN activities_held TYPE bigint""",
+        # P36: whether a RURAL community's village and enterprises are separated (村企分开; null for an URBAN one).
+        # The rows before it are refilled from the log (this read model alone replays).
+        """TRUNCATE communities;
+           ALTER TABLE communities ADD COLUMN village_enterprise_separated boolean;
+           UPDATE projection_tracking SET position = 0, failed_position = NULL, failed_event_type = NULL,
+                  error = NULL, failed_since = NULL WHERE name = 'communities'""",
     )
 
     def on_CommunityRegistered(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
-        w.insert("communities", code=d.code, name=d.name, kind=d.kind, registered_at=e.occurred_at)
+        separated = getattr(d, "village_enterprise_separated", True) if d.kind == "RURAL" else None
+        w.insert("communities", code=d.code, name=d.name, kind=d.kind, registered_at=e.occurred_at,
+                 village_enterprise_separated=separated)
+
+    def on_VillageEnterpriseSeparationRecorded(self, w: Writes, e: LoggedEvent) -> None:
+        """P36: the separation (村企分开) recorded on a RURAL community."""
+        w.execute("UPDATE communities SET village_enterprise_separated = $2 WHERE code = $1", e.community_code,
+                  e.domain_event.village_enterprise_separated)
 
     def on_DutyListPublished(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

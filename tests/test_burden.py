@@ -226,3 +226,36 @@ async def test_P4_burden_alerts_unfunded_tasks_and_repeated_refusals(gql: Client
         await client.close()
     # the session's server keeps the default grace of 30 days: the new task is not unfunded there
     assert (await gql.call(REPORT, {"s": c.street}, c.office))["burdenReport"]["unfundedTasks"] == 0
+
+
+RULES = [  # (provision, document, variables of `c`, the token's attribute, code, the report's figure)
+    ("P5", ops.ESTABLISH_WORK_BODY, lambda c: {"input": {"communityCode": c.code, "name": "区卫健委社区工作站",
+                                                        "kind": "DEPARTMENT_BODY"}}, "WORK_BODY_NOT_ALLOWED",
+     "workBodiesRefused"),
+    ("P6", ops.HANG_SIGNBOARD, lambda c: {"input": {"communityCode": c.code, "kind": "OTHER", "text": "城市管理工作站"}},
+     "SIGNBOARD_NOT_ALLOWED", "signboardsRefused"),
+    ("P7", ops.IMPOSE_TARGET_CONTRACT, lambda c: {"input": {"communityCode": c.code, "title": "年度目标责任书"}},
+     "TARGET_CONTRACT_ABOLISHED", "targetContractsRefused"),
+    ("P10", ops.USE_SEAL, lambda c: {"input": {"communityCode": c.code, "purpose": "经营场所证明", "document": "证明",
+                                               "kind": "ECONOMIC_LIABILITY_CERTIFICATE"}},
+     "SEAL_USE_NOT_ALLOWED", "sealUsesRefused"),
+]
+
+
+@pytest.mark.parametrize("provision, document, variables, code, figure", RULES, ids=[r[0] for r in RULES])
+async def test_P5_P6_P7_P10_each_rule_is_refused_recorded_and_counted_against_the_department(
+        gql: Client, provision: str, document: str, variables, code: str, figure: str) -> None:
+    """Each rule through real HTTP: refused with its code, its provision and its place in the log, the refusal in
+    `refusals` and counted in burdenReport against the department (the token's organization) and the community."""
+    c = await ops.community(gql, items=ITEMS)
+    urban = department(c, "区城市管理局")
+    error = await gql.error(document, variables(c), urban)
+    assert (error["extensions"]["code"], error["extensions"]["provision"]) == (code, provision)
+    wait = {"X-Consistent-After": str(error["extensions"]["position"])}
+    logged = (await gql.call(ops.EVENT_LOG, {"after": error["extensions"]["position"] - 1, "first": 1}, c.auditor))
+    assert logged["eventLog"][0]["data"]["provision"] == provision
+    report = (await gql.call(REPORT.replace("byCommunity { communityCode", f"{figure} byCommunity {{ communityCode"),
+                             {"s": c.code}, c.committee, headers=wait))["burdenReport"]
+    assert report[figure] == 1
+    listed = (await gql.call(REFUSALS, {"s": c.code, "p": provision}, c.committee))["refusals"]
+    assert [(n["node"]["code"], n["node"]["department"]) for n in listed["edges"]] == [(code, "区城市管理局")]

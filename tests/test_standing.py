@@ -483,6 +483,22 @@ async def test_P36_separation_is_only_a_rural_communitys_fact(gql: Client) -> No
         assert await gql.code(ops.RECORD_SEPARATION, {"c": rural.c.code, "separated": False}, tok) == "FORBIDDEN"
 
 
+async def test_P36_the_community_shows_whether_its_village_and_enterprises_are_separated(gql: Client) -> None:
+    """Community.villageEnterpriseSeparated: null for an URBAN community, the recorded fact for a RURAL one."""
+    query = "query($c: ID!) { community(code: $c) { kind villageEnterpriseSeparated } }"
+    urban = await parties(gql)
+    rural = ops.Community(f"{district()}001001")
+    registered = await gql.call(ops.REGISTER.replace("openTasks", "openTasks villageEnterpriseSeparated"), {"input": {
+        "code": rural.code, "name": "青山村", "kind": "RURAL", "villageEnterpriseSeparated": False}}, rural.office)
+    assert registered["registerCommunity"]["community"]["villageEnterpriseSeparated"] is False
+    recorded = await gql.call(ops.RECORD_SEPARATION, {"c": rural.code, "separated": True}, rural.office)
+    wait = {"X-Consistent-After": str(recorded["recordVillageEnterpriseSeparation"]["receipt"]["position"])}
+    assert (await gql.call(query, {"c": rural.code}, rural.committee, headers=wait))["community"] == {
+        "kind": "RURAL", "villageEnterpriseSeparated": True}
+    assert (await gql.call(query, {"c": urban.c.code}, urban.c.committee, headers=wait))["community"] == {
+        "kind": "URBAN", "villageEnterpriseSeparated": None}
+
+
 async def test_P7_a_target_contract_is_refused_and_recorded(gql: Client) -> None:
     p = await parties(gql)
     for tok, organization in ((p.office, "梅园新村街道办事处"), (p.department, "区市场监管局")):

@@ -65,6 +65,10 @@ class Community:
     open_tasks: int = strawberry.field(description="Delegated or accepted, not yet completed or declined.")
     organizations: int
     activities_held: int
+    village_enterprise_separated: bool | None = strawberry.field(
+        default=None, description="P36 (村企分开): whether a RURAL community's village and enterprises are separated "
+                                  "(a community not yet separated may hang its collective economic organization's "
+                                  "signboard, P6); null for an URBAN one.")
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Community:
@@ -73,7 +77,8 @@ class Community:
         return cls(
             code=row["code"], name=row["name"], kind=CommunityKind(row["kind"]),
             duty_list_version=row["duty_list_version"], duty_items=[DutyItem.from_dict(i) for i in items],
-            open_tasks=row["open_tasks"], organizations=row["organizations"], activities_held=row["activities_held"])
+            open_tasks=row["open_tasks"], organizations=row["organizations"], activities_held=row["activities_held"],
+            village_enterprise_separated=row["village_enterprise_separated"])
 
     @classmethod
     def from_aggregate(cls, aggregate: CommunityAggregate, counts: asyncpg.Record | None) -> Community:
@@ -85,7 +90,8 @@ class Community:
             duty_items=[DutyItem.from_dict(i) for i in aggregate.duty_items],
             open_tasks=counts["open_tasks"] if counts else 0,
             organizations=counts["organizations"] if counts else 0,
-            activities_held=counts["activities_held"] if counts else 0)
+            activities_held=counts["activities_held"] if counts else 0,
+            village_enterprise_separated=aggregate.village_enterprise_separated if aggregate.kind == "RURAL" else None)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, code: strawberry.ID) -> Community | None:

@@ -42,7 +42,7 @@ class Actor:
 
 
 class Action(str, Enum):
-    REGISTER_COMMUNITY = "registerCommunity"
+    REGISTER_COMMUNITY = "registerCommunity / recordVillageEnterpriseSeparation"
     PUBLISH_DUTY_LIST = "publishDutyList"
     SIGN_SERVICE_AGREEMENT = "signServiceAgreement"
     DELEGATE_TASK = "delegateTask"
