@@ -32,6 +32,24 @@ def test_token_prints_a_token_for_the_configured_secret(server: Server) -> None:
     assert server.cli("token", "--role", "ADMIN", "--scope", "32x", "--actor", "x", check=False).returncode != 0
 
 
+async def test_token_org_names_the_actors_organization_which_every_event_records(gql: Client, server: Server) -> None:
+    """`gongzhi token --org 区民政局`: the token carries the organization, `me` shows it and the events the actor
+    causes record it (issue 9: "by department" is a fact of the log); a malformed one is refused, exit 2."""
+    from tests import ops
+    c = await ops.community(gql)
+    out = server.cli("token", "--role", "DEPARTMENT", "--scope", c.district, "--actor", "dept-x",
+                     "--org", "区民政局").stdout.strip()
+    assert actor_from_header(SECRET, f"Bearer {out}").organization == "区民政局"
+    assert (await gql.call("{ me { organization } }", tok=out))["me"] == {"organization": "区民政局"}
+    delegated = (await gql.call(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "t", "fromDepartment": "区民政局",
+                                                         "dutyItemCode": "AG-01"}}, out))["delegateTask"]
+    history = await gql.call("query($id: ID!) { history(entityId: $id) { actor { id role organization } } }",
+                             {"id": delegated["task"]["id"]}, c.auditor)
+    assert history["history"] == [{"actor": {"id": "dept-x", "role": "DEPARTMENT", "organization": "区民政局"}}]
+    refused = server.cli("token", "--role", "DEPARTMENT", "--actor", "x", "--org", "区民\u202e政局", check=False)
+    assert refused.returncode == 2 and "organization" in refused.stderr
+
+
 async def test_events_export_and_history(gql: Client, server: Server) -> None:
     c = await ops.community(gql)
     task = (await ops.delegate(gql, c))["task"]
