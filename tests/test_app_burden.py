@@ -234,3 +234,194 @@ async def test_P4_a_department_records_disbursements_and_one_past_the_funding_is
     assert data["disbursements"] == [{"amountYuan": "600.00", "note": "第一期"}]
     events = (await gql.call(ops.HISTORY, {"id": agreement_id}, c.auditor))["history"]
     assert [e["type"] for e in events] == ["ServiceAgreementSigned", "DisbursementRecorded"]
+
+
+# -- 社区事务: a community's standing (P5–P10) ------------------------------------------------------------------------
+
+async def refusal_at(gql: Client, c: ops.Community, position: int, code: str) -> dict:
+    """The refusal the read model lists at `position` (after waiting for it), checked to carry `code`."""
+    await caught_up(gql, c.office, position)
+    edges = (await gql.call(REFUSALS, {"scope": c.code}, c.office))["refusals"]["edges"]
+    found = [e["node"] for e in edges if e["node"]["position"] == position]
+    assert len(found) == 1 and found[0]["code"] == code, edges
+    return found[0]
+
+
+async def refused_card(page: Page, code: str) -> int:
+    """The refusal card on the page: its log position (it says so in words)."""
+    card = page.locator("section.panel.refused")
+    await expect(card).to_contain_text("已被拒绝")
+    record = card.locator(".refusal-record")
+    position = int(await record.get_attribute("data-position"))
+    await expect(record).to_contain_text(f"日志位置 {position}")
+    return position
+
+
+async def test_P6_committee_hangs_a_signboard_takes_it_down_and_a_refused_one_shows_its_record(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    page = await sign_in(phone, server, c.committee, "/app/home")
+    await page.get_by_role("link", name="社区事务").tap()
+    await expect(page.get_by_role("button", name="牌子", exact=True)).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_text("还没有挂牌记录")).to_be_visible()
+    await page.get_by_label("牌子类型").select_option("RESIDENTS_COMMITTEE")
+    await page.get_by_label("牌子上的文字").fill("长江路社区居民委员会")
+    await fine(page)
+    await page.locator("form").get_by_role("button", name="挂牌").tap()
+    hung = page.locator("p.panel.ok[data-signboard]")
+    await expect(hung).to_contain_text("已挂牌")
+    board = await hung.get_attribute("data-signboard")
+    row = page.locator(f'li[data-signboard="{board}"]')
+    await expect(row).to_contain_text("长江路社区居民委员会")
+
+    # A kind the guideline does not allow: the card, its place in the log, the refusal in the read model.
+    await page.get_by_label("牌子类型").select_option("OTHER")
+    await page.get_by_label("牌子上的文字").fill("市场监管工作站")
+    await page.locator("form").get_by_role("button", name="挂牌").tap()
+    position = await refused_card(page, "SIGNBOARD_NOT_ALLOWED")
+    card = page.locator("section.panel.refused")
+    await expect(card).to_contain_text("这种牌子不得在社区挂牌")
+    await expect(card.get_by_role("link", name="查看记录")).to_have_count(0)  # the committee reads no raw log
+    await fine(page)
+    refusal = await refusal_at(gql, c, position, "SIGNBOARD_NOT_ALLOWED")
+    assert refusal["provision"] == "P6"
+    await card.get_by_role("button", name="返回").tap()
+
+    # 摘牌 with a reason.
+    await row.get_by_role("button", name="摘牌").tap()
+    await row.get_by_label("摘牌理由").fill("更换新牌")
+    await fine(page)
+    await row.get_by_role("button", name="确认摘牌").tap()
+    await expect(page.get_by_text("已摘牌")).to_be_visible()
+    await expect(row).to_have_count(0)
+    await page.get_by_label("显示已摘下的牌子").check()
+    await expect(row).to_contain_text("更换新牌")
+    boards = (await gql.call(ops.SIGNBOARDS, {"c": c.code, "all": True}, c.committee))["signboards"]
+    assert [(b["id"], b["kind"], b["removed"], b["removalReason"]) for b in boards] == [
+        (board, "RESIDENTS_COMMITTEE", True, "更换新牌")]
+    events = (await gql.call(ops.HISTORY, {"id": board}, c.auditor))["history"]
+    assert [e["type"] for e in events] == ["SignboardHung", "SignboardRemoved"]
+
+
+async def test_P5_P10_committee_sets_up_a_work_body_uses_the_seal_and_the_refused_ones_show_their_records(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    page = await sign_in(phone, server, c.committee, "/app/standing")
+    await page.get_by_role("button", name="工作机构").tap()
+    await page.get_by_label("机构名称").fill("长江路社区服务站")
+    await page.get_by_label("机构类型").select_option("SERVICE_STATION")
+    await page.get_by_role("button", name="设立").tap()
+    body = await page.locator("p.panel.ok[data-work-body]").get_attribute("data-work-body")
+    await expect(page.locator(f'li[data-work-body="{body}"]')).to_contain_text("长江路社区服务站")
+    await page.get_by_label("机构名称").fill("市场监管社区工作站")
+    await page.get_by_label("机构类型").select_option("DEPARTMENT_BODY")
+    await page.get_by_role("button", name="设立").tap()
+    position = await refused_card(page, "WORK_BODY_NOT_ALLOWED")
+    await expect(page.locator("section.panel.refused")).to_contain_text("不得在社区另设工作机构")
+    await fine(page)
+    await refusal_at(gql, c, position, "WORK_BODY_NOT_ALLOWED")
+    bodies = (await gql.call(ops.WORK_BODIES, {"c": c.code}, c.committee))["workBodies"]
+    assert [(b["id"], b["kind"]) for b in bodies] == [(body, "SERVICE_STATION")]
+
+    await page.get_by_role("button", name="用印登记").tap()
+    await expect(page.get_by_text("还没有用印记录")).to_be_visible()
+    await page.get_by_label("用途").fill("居民会议决议")
+    await page.get_by_label("用印类别").select_option("SELF_GOVERNANCE")
+    await page.get_by_label("文件名称").fill("关于加装电梯的决议")
+    await fine(page)
+    await page.get_by_role("button", name="用印", exact=True).tap()
+    use = await page.locator("p.panel.ok[data-seal-use]").get_attribute("data-seal-use")
+    await expect(page.locator(f'li[data-seal-use="{use}"]')).to_contain_text("关于加装电梯的决议")
+    await page.get_by_label("用途").fill("开具证明")
+    await page.get_by_label("用印类别").select_option("ECONOMIC_LIABILITY_CERTIFICATE")
+    await page.get_by_label("文件名称").fill("担保证明")
+    await page.get_by_label("申请单位（可不填，默认为本单位）").fill("区金融办")
+    await page.get_by_role("button", name="用印", exact=True).tap()
+    position = await refused_card(page, "SEAL_USE_NOT_ALLOWED")
+    await expect(page.locator("section.panel.refused")).to_contain_text("社区公章不得用于证明法律责任或经济连带责任")
+    await fine(page)
+    refusal = await refusal_at(gql, c, position, "SEAL_USE_NOT_ALLOWED")
+    assert refusal["department"] == "区金融办" and refusal["provision"] == "P10", refusal
+    ledger = (await gql.call(ops.SEAL_LEDGER, {"c": c.code, "first": 10}, c.committee))["sealLedger"]
+    assert [e["node"]["id"] for e in ledger["edges"]] == [use]
+
+
+async def test_P7_P8_P9_government_is_refused_a_target_contract_sets_the_inspection_cap_and_records_inspections(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    await readable(gql, c)
+    office = await sign_in(phone, server, c.office)
+    await office.locator(f'li[data-community="{c.code}"]').get_by_role("link", name="社区事务").tap()
+    await expect(office.get_by_label("社区", exact=True)).to_have_value(c.code)
+
+    # P7: always refused, the card with its record.
+    await office.get_by_role("button", name="目标责任书").tap()
+    await office.get_by_label("责任书名称").fill("年度综合目标责任书")
+    await office.get_by_label("考核指标（每行一项，可不填）").fill("信访零发生\n创建达标")
+    await fine(office)
+    await office.get_by_role("button", name="要求签订").tap()
+    position = await refused_card(office, "TARGET_CONTRACT_ABOLISHED")
+    card = office.locator("section.panel.refused")
+    await expect(card).to_contain_text("目标责任书已经取消")
+    await fine(office)
+    refusal = await refusal_at(gql, c, position, "TARGET_CONTRACT_ABOLISHED")
+    await card.get_by_role("link", name="查看记录").tap()
+    event = office.locator(f'li.event[data-position="{position}"]')
+    await expect(event).to_contain_text("目标责任书被拒绝")
+    await expect(event).to_contain_text("年度综合目标责任书")
+    assert refusal["refusalId"]
+
+    # P8: the street's cap of one, then two inspections: the second is past it.
+    await office.goto(f"{server.url.removesuffix('/graphql')}/app/standing?community={c.code}&part=inspections")
+    await office.get_by_label("每季度最多检查次数").fill("1")
+    await office.get_by_role("button", name="设定上限").tap()
+    await expect(office.get_by_text("已设定：每个社区每季度最多 1 次")).to_be_visible()
+    for body, ordinal in (("区卫健委", 1), ("区消防救援大队", 2)):
+        await office.get_by_label("检查单位").fill(body)
+        await office.get_by_label("检查内容").fill("安全检查")
+        await office.get_by_role("button", name="记录检查").tap()
+        await expect(office.locator("div.panel.ok[data-inspection]")).to_contain_text(f"本季度第 {ordinal} 次")
+    await expect(office.locator("div.panel.ok")).to_contain_text("这次检查超出了上限")
+    quarter = office.locator("li[data-quarter]").first
+    await expect(quarter).to_have_attribute("data-count", "2")
+    await expect(quarter).to_contain_text("上限 1 次 · 已超出上限")
+    await fine(office)
+    counts = (await gql.call(ops.INSPECTION_COUNTS, {"scope": c.code}, c.office))["inspectionCounts"]["edges"]
+    assert [(e["node"]["inspections"], e["node"]["cap"], e["node"]["exceeded"]) for e in counts] == [(2, 1, True)]
+
+    # P9: a paper ledger demanded, counted in the burden report.
+    await office.get_by_role("button", name="纸质台账").tap()
+    await office.get_by_label("提出要求的单位").fill("区档案局")
+    await office.get_by_label("台账名称").fill("居民档案纸质台账")
+    await office.get_by_label("页数（可不填）").fill("120")
+    await fine(office)
+    await office.get_by_role("button", name="记录", exact=True).tap()
+    done = office.locator("p.panel.ok[data-ledger-demand]")
+    await expect(done).to_contain_text("区档案局要求提供“居民档案纸质台账”")
+    history = (await gql.call(ops.HISTORY, {"id": await done.get_attribute("data-ledger-demand")}, c.auditor))["history"]
+    assert [e["type"] for e in history] == ["LedgerDemandRecorded"] and history[0]["data"]["pages"] == 120
+    await caught_up(gql, c.office, history[0]["position"])
+    report = (await gql.call(BURDEN, {"scope": c.code}, c.office))["burdenReport"]
+    assert (report["paperLedgersDemanded"], report["inspections"], report["inspectionsOverCap"],
+            report["targetContractsRefused"]) == (1, 2, 1, 1), report
+
+
+async def test_P5_P6_P8_P10_every_part_of_the_standing_screen_fits_360_px_in_elder_mode_too(
+        server: Server, gql: Client, browser: Browser) -> None:
+    c = await ops.community(gql)
+    for elder in (False, True):
+        context = await browser.new_context(**NARROW_PHONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        if elder:
+            await context.add_init_script("localStorage.setItem('gongzhi.elder', '1')")
+        try:
+            for tok, parts in ((c.committee, ["牌子", "工作机构", "用印登记", "检查", "纸质台账"]),
+                               (c.department, ["牌子", "工作机构", "用印登记", "检查", "纸质台账", "目标责任书"])):
+                page = await sign_in(context, server, tok, f"/app/standing?community={c.code}")
+                for name in parts:
+                    await page.get_by_role("button", name=name, exact=True).tap()
+                    await expect(page.locator("#part-title")).to_be_visible()
+                    await fine(page)
+                await page.close()
+        finally:
+            await context.close()

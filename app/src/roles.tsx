@@ -19,6 +19,7 @@ import { DelegateScreen } from "./screens/delegate";
 import { HistoryScreen } from "./screens/history";
 import { LogScreen } from "./screens/log";
 import { TasksScreen } from "./screens/tasks";
+import { StandingScreen } from "./screens/standing";
 import type { Role } from "./types";
 
 export interface NavItem {
@@ -44,7 +45,7 @@ const GOVERNMENT: RoleScreens = {
     { path: "/app/tasks", label: "nav.tasks" }],
   routes: [{ path: "/app/delegate", component: DelegateScreen }, { path: "/app/agreements", component: AgreementScreen },
     { path: "/app/burden", component: BurdenScreen }, { path: "/app/tasks", component: TasksScreen },
-    { path: "/app/history", component: HistoryScreen }],
+    { path: "/app/history", component: HistoryScreen }, { path: "/app/standing", component: StandingScreen }],
   home: CommunitiesScreen,
 };
 
@@ -53,7 +54,7 @@ const GOVERNMENT: RoleScreens = {
 const CAMPAIGN_ROUTES = [{ path: "/app/campaigns", component: Campaigns },
   { path: "/app/campaign/:id", component: CampaignScreen }, { path: "/app/campaign/:id/results", component: ResultsScreen }];
 const COMMITTEE_HOME = homeWith([{ path: "/app/activities", label: "activity.title" },
-  { path: "/app/organization/new", label: "org.title" }]);
+  { path: "/app/organization/new", label: "org.title" }, { path: "/app/standing", label: "standing.title" }]);
 const RECORDING_HOME = homeWith([{ path: "/app/activities", label: "activity.title" }]);
 
 export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
@@ -74,7 +75,7 @@ export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
     routes: [{ path: "/app/task/:id", component: TaskScreen }, { path: "/app/home", component: COMMITTEE_HOME },
       { path: "/app/organization/new", component: FileOrganizationScreen },
       { path: "/app/campaigns/new", component: OpenCampaignScreen }, ...CAMPAIGN_ROUTES,
-      { path: "/app/burden", component: BurdenScreen }],
+      { path: "/app/burden", component: BurdenScreen }, { path: "/app/standing", component: StandingScreen }],
     home: Inbox,
   },
   RESIDENT: {

@@ -1,5 +1,6 @@
 /** 辖区社区 Communities (street office, department): the communities in the actor's scope, 50 a page (op:Communities):
- * name, code, kind, duty list version, open tasks; each links to the delegate screen with it chosen. */
+ * name, code, kind, duty list version, open tasks; each links to the delegate screen with it chosen and to its 社区事务
+ * (standing.tsx). */
 import { useQuery } from "@urql/preact";
 import { useState } from "preact/hooks";
 import { errorMessage } from "../errors";
@@ -35,6 +36,9 @@ function Page({ after, last, onMore }: { after: string | null; last: boolean; on
               : t("communities.noList")} · {t("communities.openTasks", { count: node.openTasks })}</p>
             <a class="button-link" href={`/app/delegate?community=${encodeURIComponent(node.code)}`}>
               {t("communities.delegate", { name: node.name })}
+            </a>
+            <a class="button-link" href={`/app/standing?community=${encodeURIComponent(node.code)}`}>
+              {t("standing.open")}
             </a>
           </li>
         ))}
