@@ -425,3 +425,59 @@ async def test_P5_P6_P8_P10_every_part_of_the_standing_screen_fits_360_px_in_eld
                 await page.close()
         finally:
             await context.close()
+
+
+# -- 岗位和人员: posts, staff and appraisals (P11) --------------------------------------------------------------------
+
+async def test_P11_committee_defines_a_post_appoints_staff_and_records_an_appraisal_and_only_it_sees_the_name(
+        server: Server, gql: Client, browser: Browser) -> None:
+    c = await ops.community(gql)
+    for elder in (False, True):
+        context = await browser.new_context(**(NARROW_PHONE if elder else PHONE))
+        context.set_default_timeout(TIMEOUT_MS)
+        if elder:
+            await context.add_init_script("localStorage.setItem('gongzhi.elder', '1')")
+        try:
+            page = await sign_in(context, server, c.committee, "/app/home")
+            await page.get_by_role("link", name="岗位和人员").tap()
+            if elder:  # what the first pass made, in elder mode at 360 px
+                await expect(page.locator("li[data-post]")).to_have_count(1)
+                await page.get_by_role("button", name="记录考核").first.tap()
+                await fine(page)
+                continue
+            await expect(page.get_by_text("还没有设立岗位")).to_be_visible()
+            await page.get_by_label("岗位名称").fill("综合受理岗")
+            await page.get_by_label("岗位职责（每行一项）").fill("受理居民事项\n一次告知")
+            await page.get_by_label("服务流程（每行一项，可不填）").fill("登记\n办理\n回访")
+            await fine(page)
+            await page.get_by_role("button", name="设立岗位", exact=True).last.tap()
+            post_id = await page.locator("p.panel.ok[data-post]").get_attribute("data-post")
+            post = page.locator(f'li[data-post="{post_id}"]')
+            await expect(post).to_contain_text("一次告知")
+            await post.get_by_role("button", name="安排人员").tap()
+            await post.get_by_label("人员编号").fill("staff-001")
+            await post.get_by_label("姓名").fill("王小红")
+            await post.get_by_label("电话").fill("13800138000")
+            await fine(page)
+            await post.get_by_role("button", name="确认安排").tap()
+            staff = post.locator('li[data-person="staff-001"]')
+            await expect(staff).to_contain_text("王小红 · 13800138000")
+            await staff.get_by_role("button", name="记录考核").tap()
+            await staff.get_by_label("考核期间，例如 2026").fill("2026")
+            await staff.get_by_label("考核结果").select_option("EXCELLENT")
+            await staff.get_by_label("奖励（可不填）").fill("通报表扬")
+            await fine(page)
+            await staff.get_by_role("button", name="记录考核", exact=True).last.tap()
+            await expect(staff.locator('p[data-appraisal="2026"]')).to_contain_text("2026：优秀 · 通报表扬")
+        finally:
+            await context.close()
+
+    mine = (await gql.call(ops.POSTS, {"c": c.code}, c.committee))["posts"]
+    assert [(p["title"], p["duties"], p["procedures"]) for p in mine] == [
+        ("综合受理岗", ["受理居民事项", "一次告知"], ["登记", "办理", "回访"])]
+    (staff,) = mine[0]["staff"]
+    assert (staff["personId"], staff["name"], staff["phone"]) == ("staff-001", "王小红", "13800138000")
+    assert [(a["period"], a["result"], a["reward"]) for a in staff["appraisals"]] == [("2026", "EXCELLENT", "通报表扬")]
+    # Personal data: a department reads the post and the person's id, not the name or phone.
+    theirs = (await gql.call(ops.POSTS, {"c": c.code}, c.department))["posts"][0]["staff"][0]
+    assert (theirs["personId"], theirs["name"], theirs["phone"]) == ("staff-001", None, None)

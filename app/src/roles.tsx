@@ -20,6 +20,7 @@ import { HistoryScreen } from "./screens/history";
 import { LogScreen } from "./screens/log";
 import { TasksScreen } from "./screens/tasks";
 import { StandingScreen } from "./screens/standing";
+import { PostsScreen } from "./screens/posts";
 import type { Role } from "./types";
 
 export interface NavItem {
@@ -54,7 +55,8 @@ const GOVERNMENT: RoleScreens = {
 const CAMPAIGN_ROUTES = [{ path: "/app/campaigns", component: Campaigns },
   { path: "/app/campaign/:id", component: CampaignScreen }, { path: "/app/campaign/:id/results", component: ResultsScreen }];
 const COMMITTEE_HOME = homeWith([{ path: "/app/activities", label: "activity.title" },
-  { path: "/app/organization/new", label: "org.title" }, { path: "/app/standing", label: "standing.title" }]);
+  { path: "/app/organization/new", label: "org.title" }, { path: "/app/standing", label: "standing.title" },
+  { path: "/app/posts", label: "posts.title" }]);
 const RECORDING_HOME = homeWith([{ path: "/app/activities", label: "activity.title" }]);
 
 export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
@@ -75,7 +77,8 @@ export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
     routes: [{ path: "/app/task/:id", component: TaskScreen }, { path: "/app/home", component: COMMITTEE_HOME },
       { path: "/app/organization/new", component: FileOrganizationScreen },
       { path: "/app/campaigns/new", component: OpenCampaignScreen }, ...CAMPAIGN_ROUTES,
-      { path: "/app/burden", component: BurdenScreen }, { path: "/app/standing", component: StandingScreen }],
+      { path: "/app/burden", component: BurdenScreen }, { path: "/app/standing", component: StandingScreen },
+      { path: "/app/posts", component: PostsScreen }],
     home: Inbox,
   },
   RESIDENT: {
