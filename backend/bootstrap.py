@@ -16,6 +16,8 @@ from backend.application.governance import Gongzhi
 from backend.application.idempotency import IdempotencyRecords
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
+from backend.audit.log import AuditLog
+from backend.audit.signing import Signer
 from projections import ALL, Projection
 from projections.live import LiveModels
 from projections.runner import ProjectionRunner
@@ -36,12 +38,14 @@ class Platform:
     feed: LiveFeed
     commands: Commands
     live: LiveModels  # the read models' changes, for the live subscriptions
+    audit: AuditLog  # the verifiable log: leaf hashes (a trigger), signed checkpoints, proofs (backend/audit/)
 
     async def stop(self) -> None:
         """Stop everything, each part within STOP_TIMEOUT_S: a part that hangs (a connection held
         through a database outage, say) is logged and left, and the read pool's connections are
         terminated, so that a stopping process always ends."""
         await _within("live feed", self.feed.stop())
+        await _within("checkpoints", self.audit.stop())
         await _within("projection runner", self.projections.stop())
         if not await _within("read pool", self.pool.close()):
             self.pool.terminate()
@@ -92,6 +96,11 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
                                      reset=database.keep_session)
     events = EventLog(pool, app.mapper, app.recorder.events_table_name, app.recorder.channel_name)
     await events.prepare()  # the events table's scope column and index, once per store
+    # The leaf-hash trigger on the events table (every writer hashes in its own insert's transaction), once per store.
+    audit = AuditLog(pool, app.recorder.datastore.schema, app.recorder.events_table_name,
+                     Signer.load(settings.signing_key), settings.checkpoint_every, settings.checkpoint_seconds,
+                     settings.checkpoint_file)
+    await audit.prepare()
     records = IdempotencyRecords(pool)
     await records.prepare()  # the idempotency keys' table, once per store
     runner = ProjectionRunner(pool, events, projections)
@@ -103,8 +112,9 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     runner.on_commit = live.publish
     commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2,
                         records)
-    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live)
+    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live, audit)
     if follow:
         await runner.start()
         await feed.start()
+        audit.start()  # a signed checkpoint every N events or T seconds
     return platform

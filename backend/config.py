@@ -1,6 +1,7 @@
 """Settings, from the environment (GONGZHI_*)."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -30,6 +31,13 @@ class Settings:
     unfunded_grace_days: int = 30
     # Refusals of one department in a scope from which burdenAlerts names it (P1, P5–P7, P10).
     repeated_refusals: int = 3
+    # The verifiable log (backend/audit/): the Ed25519 key checkpoints are signed with (GONGZHI_SIGNING_KEY: base64 of
+    # the 32 raw private-key bytes, or a PEM PKCS#8 private key; else the data folder's `signing_key`, made by the
+    # server at first start, as the token secret is); "" signs nothing. A checkpoint every N events or T seconds.
+    signing_key: str = ""
+    checkpoint_every: int = 1_000
+    checkpoint_seconds: int = 60
+    checkpoint_file: Path | None = None  # GONGZHI_CHECKPOINT_FILE: each checkpoint appended as a JSON line
 
     @property
     def embedded(self) -> bool:
@@ -54,6 +62,11 @@ def load(make_secret: bool = True) -> Settings:
         plain_execution=(os.environ.get("GONGZHI_PLAIN_EXECUTION") or "").strip().lower() in ("1", "true", "yes"),
         unfunded_grace_days=_whole("GONGZHI_UNFUNDED_GRACE_DAYS", 30),
         repeated_refusals=_whole("GONGZHI_REPEATED_REFUSALS", 3, minimum=1),
+        signing_key=os.environ.get("GONGZHI_SIGNING_KEY") or signing_key_in(data_dir, make_secret),
+        checkpoint_every=_whole("GONGZHI_CHECKPOINT_EVERY", 1_000, minimum=1),
+        checkpoint_seconds=_whole("GONGZHI_CHECKPOINT_SECONDS", 60, minimum=1),
+        checkpoint_file=Path(os.environ["GONGZHI_CHECKPOINT_FILE"]) if os.environ.get("GONGZHI_CHECKPOINT_FILE")
+        else None,
     )
 
 
@@ -86,4 +99,25 @@ def _secret_in(data_dir: Path, make: bool = True) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def signing_key_path(data_dir: Path) -> Path:
+    return data_dir / "signing_key"
+
+
+def signing_key_in(data_dir: Path, make: bool = True) -> str:
+    """With no GONGZHI_SIGNING_KEY, the checkpoints' Ed25519 key lives in the data folder: base64 of 32 random
+    bytes (an Ed25519 private key is any 32 bytes), made once if `make`; "" when there is none."""
+    path = signing_key_path(data_dir)
+    if not path.exists():
+        if not make:
+            return ""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
     return path.read_text().strip()

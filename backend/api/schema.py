@@ -21,7 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
-from backend.api import auditing, burden, governance, inspections, rules, work
+from backend.api import audit_trail, auditing, burden, governance, inspections, rules, work
 from backend.api import types as t
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.api.execution import GongzhiExecutionContext
@@ -79,7 +79,7 @@ class DocumentCache(SchemaExtension):
 
 #: The areas of the API, in the order their fields appear in the schema: each module may define `Query`,
 #: `Mutation` and `Subscription` (strawberry types); a new area is one more module here.
-AREAS: tuple[ModuleType, ...] = (governance, burden, auditing, rules, inspections, work)
+AREAS: tuple[ModuleType, ...] = (governance, burden, auditing, rules, inspections, work, audit_trail)
 
 
 def compose(name: str, areas: tuple[ModuleType, ...] = AREAS) -> type | None:

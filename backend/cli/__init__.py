@@ -84,6 +84,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
             console.print(f"demo data: {count} communities loaded" if count else "demo data: already loaded")
         console.print(f"[bold]Gongzhi[/bold] on {where}")
         console.print(f"GraphQL: http://{host}:{port}/graphql")
+        if platform.audit.signer is not None:  # the key the log's checkpoints are signed with (backend/audit/)
+            console.print(f"Checkpoint public key (Ed25519): {platform.audit.signer.public_key}", markup=False)
         console.print("Sample tokens (Authorization: Bearer <token>):")
         for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
                                    (Role.COMMITTEE, "320102001001", "committee-320102001001"),
@@ -284,3 +286,7 @@ app.command()(screenshots)
 from backend.cli.archive import archive_app  # P9: the community's electronic archive
 
 app.add_typer(archive_app, name="archive")
+
+from backend.cli.audit import audit_app  # the verifiable log: verify, checkpoint, export and verify-bundle
+
+app.add_typer(audit_app, name="audit")
