@@ -139,16 +139,18 @@ class AuditLog:
         if have < whole:
             rows = await conn.fetch("SELECT leaf FROM gongzhi_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
                                     have * TILE, whole * TILE)
-            leaves = [bytes(r[0]) for r in rows]
-            made = [(have + i, tile_hash(leaves[i * TILE:(i + 1) * TILE])) for i in range(len(leaves) // TILE)]
+            run = [bytes(r[0]) for r in rows]
+            made = [(have + i, tile_hash(run[i * TILE:(i + 1) * TILE])) for i in range(len(run) // TILE)]
             await conn.executemany("INSERT INTO gongzhi_tiles (tile, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                    made)
         tiles = {r[0]: bytes(r[1]) for r in await conn.fetch(
             "SELECT tile, hash FROM gongzhi_tiles WHERE tile < $1", whole)}
-        wanted = sorted({whole} | {i // TILE for i in around})
-        rows = await conn.fetch("SELECT idx, leaf FROM gongzhi_leaves WHERE idx / $1 = ANY($2::bigint[]) AND idx < $3",
-                                TILE, wanted, n)
-        return Tree({r[0]: bytes(r[1]) for r in rows}, tiles)
+        leaves: dict[int, bytes] = {}
+        for t in sorted({whole} | {i // TILE for i in around}):  # by index ranges (the primary key's order)
+            rows = await conn.fetch("SELECT idx, leaf FROM gongzhi_leaves WHERE idx >= $1 AND idx < $2",
+                                    t * TILE, min(n, (t + 1) * TILE))
+            leaves.update((r[0], bytes(r[1])) for r in rows)
+        return Tree(leaves, tiles)
 
     async def index_of(self, conn: asyncpg.Connection, position: int) -> int:
         index = await conn.fetchval("SELECT idx FROM gongzhi_leaves WHERE position = $1", position)
