@@ -2,7 +2,9 @@
 viewport: the burden screen's figures, by department and by community, its alerts and its refusals (every role with
 减负); the delegate form's quota and its refusal card (P1); an agreement's disbursements (P4); a community's standing
 (P5 work bodies, P6 signboards, P7 target contracts, P8 inspections and their cap, P9 paper ledgers, P10 the seal)
-for the government and the committee; the committee's posts and staff (P11). Each flow is driven in the browser,
+for the government, the committee and (its signboards and work bodies) the party committee, with a RURAL community's
+village and enterprises separated or not (P36), recorded by the street office; posts and staff (P11) for the committee
+and the street office (not the department). Each flow is driven in the browser,
 then the log or the read models are checked through the API. Every screen: no serious or critical axe-core
 violation, no target under 44 px, nothing scrolls sideways at 360 px."""
 from __future__ import annotations
@@ -16,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from backend.domain.access import Role
 from tests import ops
 from tests.browser import NARROW_PHONE, PHONE, TIMEOUT_MS, browser, fine, sign_in
-from tests.harness import Client, Server, token
+from tests.harness import Client, Server, district, token
 
 __all__ = ["browser"]  # the fixture, imported for pytest
 
@@ -29,6 +31,7 @@ ALERTS = """query($scope: String!) { burdenAlerts(scope: $scope) { kind communit
   position } }"""
 REFUSALS = """query($scope: String, $provision: String) { refusals(scope: $scope, provision: $provision, first: 200) {
   totalCount edges { node { position refusalId provision code communityCode department } } } }"""
+COMMUNITY_SEPARATION = "query($c: ID!) { community(code: $c) { kind villageEnterpriseSeparated } }"
 AGREEMENT = """query($id: ID!) { agreement(id: $id) { id fundingYuan disbursedYuan outstandingYuan
   disbursements { amountYuan note } } }"""
 
@@ -198,8 +201,13 @@ async def test_P1_a_quota_the_item_does_not_provide_for_is_shown_refused_and_one
     await office.get_by_role("button", name="派发", exact=True).tap()
     sent = office.locator("section.panel.ok")
     await expect(sent).to_contain_text("事项已派发")
-    task = (await gql.call("query($id: ID!) { task(id: $id) { quota dutyItemCode } }",
-                           {"id": await sent.get_attribute("data-task")}, c.office))["task"]
+    task_id = await sent.get_attribute("data-task")
+    for _ in range(100):  # the tasks read model catches up with the answer the page showed
+        task = (await gql.call("query($id: ID!) { task(id: $id) { quota dutyItemCode } }", {"id": task_id},
+                               c.office))["task"]
+        if task is not None:
+            break
+        await asyncio.sleep(0.1)
     assert task == {"quota": "入户率100%", "dutyItemCode": "AG-02"}
 
 
@@ -407,6 +415,111 @@ async def test_P7_P8_P9_government_is_refused_a_target_contract_sets_the_inspect
             report["targetContractsRefused"]) == (1, 2, 1, 1), report
 
 
+async def test_P36_the_street_office_records_that_a_rural_communitys_village_and_enterprises_are_separated(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    village = ops.Community(f"{district()}001002")
+    await gql.call(ops.REGISTER, {"input": {"code": village.code, "name": "青山村", "kind": "RURAL",
+                                            "villageEnterpriseSeparated": False}}, village.office)
+    for _ in range(100):
+        if (await gql.call(COMMUNITY_SEPARATION, {"c": village.code}, village.office))["community"]:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the village never reached the read models")
+
+    # The committee sees the fact and what it means (P6), with no control; it may hang the collective's signboard.
+    page = await sign_in(phone, server, village.committee, "/app/standing")
+    fact = page.locator("section.separation")
+    await expect(fact).to_have_attribute("data-separated", "false")
+    await expect(fact).to_contain_text("本村尚未实行村企分开")
+    await expect(fact).to_contain_text("可以增挂集体经济组织的牌子")
+    await expect(fact.locator("form")).to_have_count(0)
+    await page.get_by_label("牌子类型").select_option("COLLECTIVE_ECONOMIC_ORGANIZATION")
+    await page.get_by_label("牌子上的文字").fill("青山村股份经济合作社")
+    await fine(page)
+    await page.get_by_role("button", name="挂牌", exact=True).tap()
+    await expect(page.locator("p.panel.ok[data-signboard]")).to_contain_text("已挂牌")
+    await page.close()
+
+    # The street office records the village and enterprises separated, through the outbox; the fact changes.
+    office = await sign_in(phone, server, village.office, f"/app/standing?community={village.code}")
+    fact = office.locator("section.separation")
+    await expect(fact).to_contain_text("本村尚未实行村企分开")
+    await expect(fact.get_by_role("button", name="确认记录")).to_be_disabled()
+    await fact.get_by_label("已实行村企分开").check()
+    await fine(office)
+    await fact.get_by_role("button", name="确认记录").tap()
+    await expect(fact.locator('p.panel.ok[data-separated="true"]')).to_contain_text("已记录：本村已实行村企分开")
+    await expect(fact).to_have_attribute("data-separated", "true")
+    await expect(fact.locator(".separation-fact")).to_contain_text("本村已实行村企分开")
+    await expect(fact).to_contain_text("不再增挂集体经济组织的牌子")
+    await fine(office)
+
+    # Now the collective's signboard is refused (P6 turns on P36), on the record.
+    await office.get_by_label("牌子类型").select_option("COLLECTIVE_ECONOMIC_ORGANIZATION")
+    await office.get_by_label("牌子上的文字").fill("青山村经济联合社")
+    await office.get_by_role("button", name="挂牌", exact=True).tap()
+    position = await refused_card(office, "SIGNBOARD_NOT_ALLOWED")
+    await refusal_at(gql, village, position, "SIGNBOARD_NOT_ALLOWED")
+
+    # The log and the read model.
+    events = (await gql.call(ops.HISTORY_WITH_ORG, {"id": village.code}, village.auditor))["history"]
+    recorded = [e for e in events if e["type"] == "VillageEnterpriseSeparationRecorded"]
+    assert len(recorded) == 1 and recorded[0]["actor"]["role"] == "STREET_OFFICE", events
+    assert recorded[0]["data"]["villageEnterpriseSeparated"] is True, recorded
+    await caught_up(gql, village.office, recorded[0]["position"])
+    community = (await gql.call(COMMUNITY_SEPARATION, {"c": village.code}, village.department))["community"]
+    assert community == {"kind": "RURAL", "villageEnterpriseSeparated": True}, community
+
+    # The department sees the fact, not the control; an URBAN community shows none.
+    dept = await sign_in(phone, server, village.department, f"/app/standing?community={village.code}")
+    await expect(dept.locator("section.separation")).to_contain_text("本村已实行村企分开")
+    await expect(dept.get_by_role("button", name="确认记录")).to_have_count(0)
+    await fine(dept)
+    town = await ops.community(gql)
+    assert (await gql.call(COMMUNITY_SEPARATION, {"c": town.code}, town.office))["community"][
+        "villageEnterpriseSeparated"] is None
+    urban = await sign_in(phone, server, town.committee, "/app/standing")
+    await expect(urban.get_by_text("还没有挂牌记录")).to_be_visible()
+    await expect(urban.locator("section.separation")).to_have_count(0)
+
+
+async def test_P5_P6_the_party_committee_hangs_a_signboard_and_sets_up_a_work_body_on_its_two_tabs(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    party = token(Role.PARTY_COMMITTEE, c.code, f"party-{c.code}", organization="长江路社区党委")
+    page = await sign_in(phone, server, party)
+    await page.get_by_role("link", name="社区事务").tap()
+    tabs = page.locator("nav.standing-tabs button")
+    await expect(tabs).to_have_count(2)
+    assert await tabs.all_inner_texts() == ["牌子", "工作机构"]
+    await page.get_by_label("牌子类型").select_option("PARTY_ORGANIZATION")
+    await page.get_by_label("牌子上的文字").fill("中共长江路社区委员会")
+    await fine(page)
+    await page.locator("form").get_by_role("button", name="挂牌").tap()
+    board = await page.locator("p.panel.ok[data-signboard]").get_attribute("data-signboard")
+    await expect(page.locator(f'li[data-signboard="{board}"]')).to_contain_text("由长江路社区党委挂牌")
+
+    await page.get_by_role("button", name="工作机构").tap()
+    await page.get_by_label("机构名称").fill("长江路社区党群服务站")
+    await page.get_by_label("机构类型").select_option("SERVICE_STATION")
+    await fine(page)
+    await page.get_by_role("button", name="设立").tap()
+    body = await page.locator("p.panel.ok[data-work-body]").get_attribute("data-work-body")
+    await expect(page.locator(f'li[data-work-body="{body}"]')).to_contain_text("长江路社区党群服务站")
+
+    boards = (await gql.call(ops.SIGNBOARDS, {"c": c.code, "all": False}, c.committee))["signboards"]
+    assert [(b["id"], b["kind"], b["hungBy"]["role"]) for b in boards] == [
+        (board, "PARTY_ORGANIZATION", "PARTY_COMMITTEE")]
+    bodies = (await gql.call(ops.WORK_BODIES, {"c": c.code}, c.committee))["workBodies"]
+    assert [(b["id"], b["kind"], b["establishedBy"]["role"]) for b in bodies] == [
+        (body, "SERVICE_STATION", "PARTY_COMMITTEE")]
+    # A part it may not use, asked for in the address, opens its signboards instead.
+    page = await sign_in(phone, server, party, "/app/standing?part=seal")
+    await expect(page.get_by_role("button", name="牌子", exact=True)).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_role("button", name="用印登记")).to_have_count(0)
+
+
 async def test_P5_P6_P8_P10_every_part_of_the_standing_screen_fits_360_px_in_elder_mode_too(
         server: Server, gql: Client, browser: Browser) -> None:
     c = await ops.community(gql)
@@ -482,3 +595,52 @@ async def test_P11_committee_defines_a_post_appoints_staff_and_records_an_apprai
     # Personal data: a department reads the post and the person's id, not the name or phone.
     theirs = (await gql.call(ops.POSTS, {"c": c.code}, c.department))["posts"][0]["staff"][0]
     assert (theirs["personId"], theirs["name"], theirs["phone"]) == ("staff-001", None, None)
+
+
+async def test_P11_the_street_office_picks_a_community_defines_a_post_appoints_staff_and_records_an_appraisal(
+        server: Server, gql: Client, phone: BrowserContext) -> None:
+    c = await ops.community(gql)
+    await readable(gql, c)
+    office = await sign_in(phone, server, c.office)
+    await expect(office.locator(f'li[data-community="{c.code}"]')).to_be_visible()
+    await office.get_by_role("link", name="岗位和人员").tap()
+    await office.get_by_label("社区", exact=True).select_option(c.code)
+    await expect(office.get_by_text("还没有设立岗位")).to_be_visible()
+    await office.get_by_label("岗位名称").fill("社区网格员")
+    await office.get_by_label("岗位职责（每行一项）").fill("网格巡查")
+    await fine(office)
+    await office.get_by_role("button", name="设立岗位", exact=True).last.tap()
+    post_id = await office.locator("p.panel.ok[data-post]").get_attribute("data-post")
+    post = office.locator(f'li[data-post="{post_id}"]')
+    await post.get_by_role("button", name="安排人员").tap()
+    await post.get_by_label("人员编号").fill("staff-101")
+    await post.get_by_label("姓名").fill("李明")
+    await post.get_by_label("电话").fill("13900139000")
+    await post.get_by_role("button", name="确认安排").tap()
+    staff = post.locator('li[data-person="staff-101"]')
+    await expect(staff).to_contain_text("李明 · 13900139000")  # the street office may read names and phones
+    await staff.get_by_role("button", name="记录考核").tap()
+    await staff.get_by_label("考核期间，例如 2026").fill("2026")
+    await staff.get_by_label("考核结果").select_option("COMPETENT")
+    await fine(office)
+    await staff.get_by_role("button", name="记录考核", exact=True).last.tap()
+    await expect(staff.locator('p[data-appraisal="2026"]')).to_contain_text("2026：称职")
+    await fine(office)
+
+    (mine,) = (await gql.call(ops.POSTS, {"c": c.code}, c.committee))["posts"]
+    assert (mine["id"], mine["title"], mine["duties"]) == (post_id, "社区网格员", ["网格巡查"])
+    (person,) = mine["staff"]
+    assert (person["personId"], person["name"], person["phone"]) == ("staff-101", "李明", "13900139000")
+    assert [(a["period"], a["result"]) for a in person["appraisals"]] == [("2026", "COMPETENT")]
+    events = (await gql.call(ops.HISTORY_WITH_ORG, {"id": post_id}, c.auditor))["history"]
+    assert [(e["type"], e["actor"]["role"]) for e in events][0] == ("PostDefined", "STREET_OFFICE"), events
+
+    # The department may not define posts: no link, and /app/posts is not one of its screens.
+    dept = await sign_in(phone, server, c.department)
+    await expect(dept.locator(f'li[data-community="{c.code}"]')).to_be_visible()
+    await expect(dept.get_by_role("link", name="社区事务")).to_be_visible()
+    await expect(dept.get_by_role("link", name="岗位和人员")).to_have_count(0)
+    await fine(dept)
+    await dept.evaluate("path => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }",
+                        "/app/posts")
+    await expect(dept.get_by_role("heading", level=2)).to_have_text("辖区社区")

@@ -39,16 +39,21 @@ export interface RoleScreens {
 }
 
 /** Street office and department (frontend-spec/screens.md): the same screens; the refusal's record is the history
- * screen (reached from the refusal card, not the navigation). */
-const GOVERNMENT: RoleScreens = {
+ * screen (reached from the refusal card, not the navigation). The street office also has 岗位和人员 (it may define
+ * posts, appoint staff and record appraisals, P11), reached from above its communities list; the department may not. */
+const GOVERNMENT_ROUTES = [{ path: "/app/delegate", component: DelegateScreen },
+  { path: "/app/agreements", component: AgreementScreen }, { path: "/app/burden", component: BurdenScreen },
+  { path: "/app/tasks", component: TasksScreen }, { path: "/app/history", component: HistoryScreen },
+  { path: "/app/standing", component: StandingScreen }];
+const DEPARTMENT: RoleScreens = {
   nav: [{ path: "/app", label: "nav.communities" }, { path: "/app/delegate", label: "nav.delegate" },
     { path: "/app/agreements", label: "nav.agreements" }, { path: "/app/burden", label: "nav.burden" },
     { path: "/app/tasks", label: "nav.tasks" }],
-  routes: [{ path: "/app/delegate", component: DelegateScreen }, { path: "/app/agreements", component: AgreementScreen },
-    { path: "/app/burden", component: BurdenScreen }, { path: "/app/tasks", component: TasksScreen },
-    { path: "/app/history", component: HistoryScreen }, { path: "/app/standing", component: StandingScreen }],
+  routes: GOVERNMENT_ROUTES,
   home: CommunitiesScreen,
 };
+const STREET_OFFICE: RoleScreens = { ...DEPARTMENT,
+  routes: [...GOVERNMENT_ROUTES, { path: "/app/posts", component: PostsScreen }] };
 
 /** The committee's, residents' and community roles' screens (frontend-spec/screens.md): the community home (with the
  * committee's 社会组织备案 button), the campaigns, a campaign's link (/app/campaign/<id>) and its results. */
@@ -58,10 +63,13 @@ const COMMITTEE_HOME = homeWith([{ path: "/app/activities", label: "activity.tit
   { path: "/app/organization/new", label: "org.title" }, { path: "/app/standing", label: "standing.title" },
   { path: "/app/posts", label: "posts.title" }]);
 const RECORDING_HOME = homeWith([{ path: "/app/activities", label: "activity.title" }]);
+/** The party committee may hang signboards and set up work bodies (P5, P6): 社区事务 with those two tabs. */
+const PARTY_HOME = homeWith([{ path: "/app/activities", label: "activity.title" },
+  { path: "/app/standing", label: "standing.title" }]);
 
 export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
-  STREET_OFFICE: GOVERNMENT,
-  DEPARTMENT: GOVERNMENT,
+  STREET_OFFICE,
+  DEPARTMENT,
   AUDITOR: {
     nav: [{ path: "/app", label: "nav.log" }, { path: "/app/history", label: "nav.history" },
       { path: "/app/as-of", label: "nav.asOf" }, { path: "/app/burden", label: "nav.burden" }],
@@ -89,8 +97,9 @@ export const ROLE_SCREENS: Partial<Record<Role, RoleScreens>> = {
   PARTY_COMMITTEE: {
     nav: [{ path: "/app", label: "nav.home" }, { path: "/app/activities", label: "nav.activities" },
       { path: "/app/burden", label: "nav.burden" }],
-    routes: [...CAMPAIGN_ROUTES, { path: "/app/burden", component: BurdenScreen }],
-    home: RECORDING_HOME,
+    routes: [...CAMPAIGN_ROUTES, { path: "/app/burden", component: BurdenScreen },
+      { path: "/app/standing", component: StandingScreen }],
+    home: PARTY_HOME,
   },
   SOCIAL_ORGANIZATION: {
     nav: [{ path: "/app", label: "nav.home" }, { path: "/app/activities", label: "nav.activities" }],

@@ -345,6 +345,13 @@ export type CommunityHomeQueryVariables = Exact<{
 
 export type CommunityHomeQuery = { community: { __typename: 'Community', code: string, name: string, kind: CommunityKind, dutyListVersion: number, openTasks: number, organizations: number, activitiesHeld: number, dutyItems: Array<{ __typename: 'DutyItem', code: string, title: string, list: DutyListKind }> } | null, activities: { __typename: 'ActivityConnection', totalCount: number, edges: Array<{ __typename: 'ActivityEdge', node: { __typename: 'Activity', id: string, title: string, organizerId: string | null, heldAt: string, participants: number, volunteerHours: number } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, organizations: { __typename: 'OrganizationConnection', totalCount: number, edges: Array<{ __typename: 'OrganizationEdge', node: { __typename: 'Organization', id: string, name: string, category: OrganizationCategory, status: OrganizationStatus, hubId: string | null, registeredAt: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
+export type CommunitySeparationQueryVariables = Exact<{
+  code: string | number;
+}>;
+
+
+export type CommunitySeparationQuery = { community: { __typename: 'Community', code: string, name: string, kind: CommunityKind, villageEnterpriseSeparated: boolean | null } | null };
+
 export type CompleteTaskMutationVariables = Exact<{
   id: string | number;
   expectedVersion?: number | null | undefined;
@@ -535,6 +542,14 @@ export type RecordLedgerDemandMutationVariables = Exact<{
 
 export type RecordLedgerDemandMutation = { recordLedgerDemand: { __typename: 'LedgerDemandResult', ledgerDemand: { __typename: 'LedgerDemand', id: string, communityCode: string, department: string, ledger: string, pages: number | null, demandedAt: string, recordedAt: string }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
+export type RecordVillageEnterpriseSeparationMutationVariables = Exact<{
+  communityCode: string | number;
+  separated: boolean;
+}>;
+
+
+export type RecordVillageEnterpriseSeparationMutation = { recordVillageEnterpriseSeparation: { __typename: 'VillageEnterpriseSeparationResult', villageEnterpriseSeparated: boolean, community: { __typename: 'Community', code: string, kind: CommunityKind, villageEnterpriseSeparated: boolean | null }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
+
 export type RefusalsQueryVariables = Exact<{
   scope?: string | null | undefined;
   provision?: string | null | undefined;
@@ -631,6 +646,7 @@ export interface OperationTypes {
   CommunityAgreements: { kind: "query"; result: CommunityAgreementsQuery; variables: CommunityAgreementsQueryVariables };
   CommunityCampaigns: { kind: "query"; result: CommunityCampaignsQuery; variables: CommunityCampaignsQueryVariables };
   CommunityHome: { kind: "query"; result: CommunityHomeQuery; variables: CommunityHomeQueryVariables };
+  CommunitySeparation: { kind: "query"; result: CommunitySeparationQuery; variables: CommunitySeparationQueryVariables };
   CompleteTask: { kind: "mutation"; result: CompleteTaskMutation; variables: CompleteTaskMutationVariables };
   CurrentDutyList: { kind: "query"; result: CurrentDutyListQuery; variables: CurrentDutyListQueryVariables };
   DeclineTask: { kind: "mutation"; result: DeclineTaskMutation; variables: DeclineTaskMutationVariables };
@@ -656,6 +672,7 @@ export interface OperationTypes {
   RecordDisbursement: { kind: "mutation"; result: RecordDisbursementMutation; variables: RecordDisbursementMutationVariables };
   RecordInspection: { kind: "mutation"; result: RecordInspectionMutation; variables: RecordInspectionMutationVariables };
   RecordLedgerDemand: { kind: "mutation"; result: RecordLedgerDemandMutation; variables: RecordLedgerDemandMutationVariables };
+  RecordVillageEnterpriseSeparation: { kind: "mutation"; result: RecordVillageEnterpriseSeparationMutation; variables: RecordVillageEnterpriseSeparationMutationVariables };
   Refusals: { kind: "query"; result: RefusalsQuery; variables: RefusalsQueryVariables };
   RemoveSignboard: { kind: "mutation"; result: RemoveSignboardMutation; variables: RemoveSignboardMutationVariables };
   SealLedger: { kind: "query"; result: SealLedgerQuery; variables: SealLedgerQueryVariables };

@@ -1,6 +1,7 @@
 /** 辖区社区 Communities (street office, department): the communities in the actor's scope, 50 a page (op:Communities):
  * name, code, kind, duty list version, open tasks; each links to the delegate screen with it chosen. Above the list, 社区事务 (standing.tsx)
- * opens a community's standing. */
+ * opens a community's standing and, for the street office only (a department may not define posts, P11), 岗位和人员
+ * (posts.tsx) a community's posts and staff. */
 import { useQuery } from "@urql/preact";
 import { useState } from "preact/hooks";
 import { errorMessage } from "../errors";
@@ -48,11 +49,13 @@ function Page({ after, last, onMore }: { after: string | null; last: boolean; on
 }
 
 export function CommunitiesScreen() {
+  const { me } = useSession();
   const [pages, setPages] = useState<(string | null)[]>([null]);
   return (
     <main class="screen gov">
       <h2>{t("communities.title")}</h2>
-      <p><a class="button-link" href="/app/standing">{t("standing.open")}</a></p>
+      <p class="links"><a class="button-link" href="/app/standing">{t("standing.open")}</a>
+        {me.role === "STREET_OFFICE" ? <a class="button-link" href="/app/posts">{t("posts.title")}</a> : null}</p>
       {pages.map((after, i) => (
         <Page key={after ?? ""} after={after} last={i === pages.length - 1}
           onMore={(cursor) => setPages([...pages, cursor])} />

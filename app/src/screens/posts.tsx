@@ -1,9 +1,11 @@
-/** 岗位和人员 Posts and staff (committee; P11): the community's posts of community work with their duties, service
+/** 岗位和人员 Posts and staff (committee and street office; P11; the street office first picks a community, or
+ * `?community=<code>` picks it): the community's posts of community work with their duties, service
  * procedures and staff (op:Posts); define a post (op:DefinePost), appoint a person to one with name and phone
  * (op:AppointStaff; personal data, shown only where the API returns it, else msg:posts.hidden), record a staff
  * member's appraisal for a period (op:RecordAppraisal). Every command goes through the outbox; the list is re-read
  * with X-Consistent-After after each. */
 import { useQuery } from "@urql/preact";
+import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { useCommand, type CommandOutcome } from "../commands";
 import { errorMessage } from "../errors";
@@ -13,6 +15,7 @@ import type { ResultOf } from "../operations";
 import { useSession } from "../state";
 import { consistentAfter } from "./consistent";
 import { ownCommunity, refusalMessage } from "./fields";
+import { PickCommunity } from "./pick-community";
 import "./forms.css";
 import "./standing.css";
 
@@ -141,11 +144,25 @@ function Define({ community, onDone }: { community: string; onDone: (position: n
 }
 
 export function PostsScreen() {
-  const { me, token, operations } = useSession();
-  const community = ownCommunity(me.scope) ?? "";
+  const { me } = useSession();
+  const { query } = useLocation();
+  const own = ownCommunity(me.scope);
+  const [community, setCommunity] = useState(own ?? query.community ?? "");
+  return (
+    <main class="screen gov posts">
+      <h2>{t("posts.title")}</h2>
+      {own ? null : <PickCommunity id="posts-community" value={community} onPick={setCommunity} />}
+      {community ? <PostsOf key={community} community={community} /> : null}
+    </main>
+  );
+}
+
+/** The posts of one community, and the form that defines another. */
+function PostsOf({ community }: { community: string }) {
+  const { token, operations } = useSession();
   const [open, setOpen] = useState<string | null>(null);
   const [{ data, error, fetching }, reread] = useQuery({
-    query: operations.document("Posts"), variables: { communityCode: community }, pause: !community,
+    query: operations.document("Posts"), variables: { communityCode: community },
     requestPolicy: "cache-and-network",
   });
   const posts = data?.posts ?? [];
@@ -154,8 +171,7 @@ export function PostsScreen() {
     reread(consistentAfter(token, position));
   };
   return (
-    <main class="screen gov posts">
-      <h2>{t("posts.title")}</h2>
+    <>
       {error ? <p role="alert" class="error">{errorMessage(error)}</p> : null}
       {fetching && !data ? <p aria-busy="true">{t("common.loading")}</p> : null}
       {data && posts.length === 0 ? <p class="empty">{t("posts.empty")}</p> : null}
@@ -200,7 +216,7 @@ export function PostsScreen() {
           </li>
         ))}
       </ul>
-      {community ? <Define community={community} onDone={done} /> : null}
-    </main>
+      <Define community={community} onDone={done} />
+    </>
   );
 }

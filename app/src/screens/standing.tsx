@@ -3,7 +3,9 @@
  * take down op:RemoveSignboard, P6), 工作机构 its work bodies (op:WorkBodies; op:EstablishWorkBody, P5), 用印登记 its
  * seal ledger (op:SealLedger; op:UseSeal, P10), 检查 its inspections against the cap (op:InspectionCounts,
  * op:Inspections; op:RecordInspection, and for the government op:SetInspectionCap, P8), 纸质台账 paper-ledger demands
- * (op:RecordLedgerDemand, P9), and for the government 目标责任书 (op:ImposeTargetContract, always refused, P7). A rule's
+ * (op:RecordLedgerDemand, P9), and for the government 目标责任书 (op:ImposeTargetContract, always refused, P7); the
+ * party committee has 挂牌 and 工作机构 only. Above the signboards, a RURAL community's 村企分开 (op:CommunitySeparation,
+ * recorded by the street office with op:RecordVillageEnterpriseSeparation, P36), on which P6 turns. A rule's
  * refusal is shown as a card with its place in the log (refusal-card.tsx); every command goes through the outbox. */
 import type { CombinedError } from "@urql/core";
 import { useQuery } from "@urql/preact";
@@ -18,6 +20,7 @@ import { useSession } from "../state";
 import type { Role } from "../types";
 import { consistentAfter } from "./consistent";
 import { isoFromLocal, localValue, ownCommunity, refusalMessage } from "./fields";
+import { PickCommunity } from "./pick-community";
 import { RefusalCard } from "./refusal-card";
 import "./forms.css";
 import "./standing.css";
@@ -25,7 +28,9 @@ import "./standing.css";
 type Part = "signboards" | "workBodies" | "seal" | "inspections" | "ledgers" | "contract";
 const GOVERNMENT: Role[] = ["STREET_OFFICE", "DEPARTMENT"];
 
+/** The tabs a role may use: the party committee hangs signboards and sets up work bodies only (access.py). */
 function partsOf(role: Role): Part[] {
+  if (role === "PARTY_COMMITTEE") return ["signboards", "workBodies"];
   const parts: Part[] = ["signboards", "workBodies", "seal", "inspections", "ledgers"];
   return GOVERNMENT.includes(role) ? [...parts, "contract"] : parts;
 }
@@ -63,6 +68,73 @@ function Answer<N extends CommandName>({ outcome, code, id, onBack, done }: {
 
 function Failed({ error }: { error: CombinedError | undefined }) {
   return error ? <p role="alert" class="error">{errorMessage(error)}</p> : null;
+}
+
+// -- P36 村企分开 (a RURAL community's; recorded by the street office) -------------------------------------------------
+
+/** Whether a RURAL community's village and enterprises are separated (op:CommunitySeparation; nothing for an URBAN
+ * one), what that means for its signboards (P6), and for the street office the form that records it
+ * (op:RecordVillageEnterpriseSeparation; its answer's community updates the cached one). */
+function Separation({ community }: { community: string }) {
+  const { me, token, operations } = useSession();
+  const [choice, setChoice] = useState<"yes" | "no" | "">("");
+  const [outcome, setOutcome] = useState<CommandOutcome<"RecordVillageEnterpriseSeparation"> | null>(null);
+  const [sending, send] = useCommand("RecordVillageEnterpriseSeparation");
+  const [{ data, error }, reread] = useQuery({
+    query: operations.document("CommunitySeparation"), variables: { code: community },
+    requestPolicy: "cache-and-network",
+  });
+  const row = data?.community;
+  if (error) return <Failed error={error} />;
+  if (!row || row.kind !== "RURAL") return null;
+  const separated = row.villageEnterpriseSeparated === true;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (!choice) return;
+    const result = await send({ communityCode: community, separated: choice === "yes" });
+    setOutcome(result);
+    if (result.state === "done") {
+      setChoice("");
+      reread(consistentAfter(token, result.data.recordVillageEnterpriseSeparation.receipt.position));
+    }
+  }
+
+  return (
+    <section class="panel separation" aria-labelledby="separation-title" data-separated={String(separated)}>
+      <h3 id="separation-title">{t("separation.title")}</h3>
+      <p class="separation-fact"><strong>{t(separated ? "separation.separated" : "separation.notSeparated")}</strong></p>
+      <p class="wrap">{t(separated ? "separation.separatedMeans" : "separation.notSeparatedMeans")}</p>
+      {me.role === "STREET_OFFICE" ? (
+        <form class="form" onSubmit={submit}>
+          <fieldset>
+            <legend>{t("separation.record")}</legend>
+            <label class="choice">
+              <input type="radio" name="separation" value="yes" checked={choice === "yes"}
+                onChange={() => setChoice("yes")} /><span class="mark" aria-hidden="true" />
+              {t("separation.choiceSeparated")}
+            </label>
+            <label class="choice">
+              <input type="radio" name="separation" value="no" checked={choice === "no"}
+                onChange={() => setChoice("no")} /><span class="mark" aria-hidden="true" />
+              {t("separation.choiceNotSeparated")}
+            </label>
+          </fieldset>
+          {outcome?.state === "done" ? (
+            <p class="panel ok" role="status" data-separated={String(outcome.data.recordVillageEnterpriseSeparation
+              .villageEnterpriseSeparated)}>
+              {t(outcome.data.recordVillageEnterpriseSeparation.villageEnterpriseSeparated ? "separation.recordedSeparated"
+                : "separation.recordedNotSeparated")}</p>
+          ) : null}
+          {outcome?.state === "queued" ? <p class="panel" role="status">{t("activity.queued")}</p> : null}
+          {outcome?.state === "refused" ? (
+            <p role="alert" class="error" data-code={outcome.code ?? ""}>{refusalMessage(outcome)}</p>
+          ) : null}
+          <button type="submit" disabled={!choice || sending.state === "sending"}>{t("separation.submit")}</button>
+        </form>
+      ) : null}
+    </section>
+  );
 }
 
 // -- P6 挂牌 ---------------------------------------------------------------------------------------------------------
@@ -107,6 +179,7 @@ function Signboards({ community }: { community: string }) {
 
   return (
     <section aria-labelledby="part-title">
+      <Separation community={community} />
       <h3 id="part-title">{t("signboard.list")}</h3>
       <label class="choice">
         <input type="checkbox" checked={all} onChange={() => setAll(!all)} /><span class="mark" aria-hidden="true" />
@@ -517,27 +590,6 @@ const PARTS: Record<Part, { label: string; component: (props: { community: strin
   contract: { label: "standing.contract", component: Contract },
 };
 
-/** The government picks one of its communities (op:Communities); the committee's is its own. */
-function PickCommunity({ value, onPick }: { value: string; onPick: (code: string) => void }) {
-  const { me, operations } = useSession();
-  const [{ data, error }] = useQuery({
-    query: operations.document("Communities"), variables: { scope: me.scope, first: 100 },
-    requestPolicy: "cache-and-network",
-  });
-  const rows = data?.communities.edges.map((edge) => edge.node) ?? [];
-  return (
-    <div class="form">
-      <label for="standing-community">{t("standing.community")}</label>
-      <select id="standing-community" value={value} onChange={(e) => onPick((e.target as HTMLSelectElement).value)}>
-        <option value="">{t("standing.pick")}</option>
-        {value && !rows.some((row) => row.code === value) ? <option value={value}>{value}</option> : null}
-        {rows.map((row) => <option key={row.code} value={row.code}>{row.name}（{row.code}）</option>)}
-      </select>
-      <Failed error={error} />
-    </div>
-  );
-}
-
 export function StandingScreen() {
   const { me } = useSession();
   const { query } = useLocation();
@@ -550,7 +602,7 @@ export function StandingScreen() {
     <main class="screen gov standing">
       <h2>{t("standing.title")}</h2>
       {own ? <p class="note">{t("tasks.community", { code: own })}</p>
-        : <PickCommunity value={community} onPick={setCommunity} />}
+        : <PickCommunity id="standing-community" value={community} onPick={setCommunity} />}
       {community ? (
         <>
           <nav class="tabs standing-tabs" aria-label={t("standing.sections")}>
