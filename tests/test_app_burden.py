@@ -633,7 +633,7 @@ async def test_P11_the_street_office_picks_a_community_defines_a_post_appoints_s
     assert (person["personId"], person["name"], person["phone"]) == ("staff-101", "李明", "13900139000")
     assert [(a["period"], a["result"]) for a in person["appraisals"]] == [("2026", "COMPETENT")]
     events = (await gql.call(ops.HISTORY_WITH_ORG, {"id": post_id}, c.auditor))["history"]
-    assert [(e["type"], e["actor"]["role"]) for e in events][0] == ("PostDefined", "STREET_OFFICE"), events
+    assert (events[0]["type"], events[0]["actor"]["role"]) == ("PostDefined", "STREET_OFFICE"), events
 
     # The department may not define posts: no link, and /app/posts is not one of its screens.
     dept = await sign_in(phone, server, c.department)
