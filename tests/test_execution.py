@@ -30,6 +30,9 @@ class Leaf(Named):
     colour: Colour
     at: datetime
     note: str | None = None
+    size: int = 1
+    code: strawberry.ID = strawberry.ID("k")
+    flag: bool = True
 
 
 @strawberry.type
@@ -62,7 +65,13 @@ def branches() -> list[Branch]:
                       strict="s")
     null_item = Branch(title="d", leaf=leaf("x"), maybe=None, leaves=[leaf("q"), None], named=[], tags=[],
                        strict="s")
-    return [regular, no_strict, bad_enum, null_item]
+    # values the types' own coercion converts (an int for an ID and a String, 0 for a Boolean) or refuses (an Int
+    # beyond 32 bits)
+    coerced = Branch(title=7, leaf=Leaf(name=8, colour=Colour.BLUE, at=AT, size=3, code=9, flag=0), maybe=None,
+                     leaves=[], named=[], tags=[], strict="s")
+    too_big = Branch(title="e", leaf=leaf("x"), maybe=None, leaves=[Leaf(name="w", colour=Colour.RED, at=AT, size=2**40)],
+                     named=[], tags=[], strict="s")
+    return [regular, no_strict, bad_enum, null_item, coerced, too_big]
 
 
 @strawberry.type
@@ -74,6 +83,7 @@ class Query:
 
 QUERIES = [
     "{ branches { title strict leaf { name colour at note } maybe { name } leaves { name colour } tags } }",
+    "{ branches { title leaf { name size code flag } leaves { size code flag } } }",
     "{ branches { t: title l: leaf { n: name __typename } __typename } }",
     "{ branches { title shout(suffix: \"?\") leaves { name } } }",
     "{ branches { named { name ... on Leaf { colour } } } }",
@@ -104,6 +114,9 @@ def test_the_irregular_cases_are_errors_where_graphql_core_puts_them() -> None:
     assert ("branches", 3, "leaves", 1) in paths  # a null item in a list of non-null items
     assert result["data"]["branches"][0]["leaves"][1] == {"name": "z", "colour": "BLUE"}
     assert result["data"]["branches"][1] is None and result["data"]["branches"][2] is None
+    coerced = run(GongzhiExecutionContext, QUERIES[1])
+    assert coerced["data"]["branches"][4]["leaf"] == {"name": "8", "size": 3, "code": "9", "flag": False}
+    assert ("branches", 5, "leaves", 0, "size") in {path for _, path in coerced["errors"]}  # beyond 32 bits
 
 
 def test_build_schema_plain_uses_graphql_cores_own_execution() -> None:
@@ -131,3 +144,21 @@ async def test_a_server_with_plain_execution_gives_the_same_answers(server, data
     finally:
         plain.stop()
     assert got == expected and expected["tasks"]["totalCount"] == 1
+
+
+def test_plans_are_shared_by_executions_of_one_document_only_without_directives() -> None:
+    """Executions of one parsed document (the server's parse cache hands out one per text) share its plans; a
+    document with directives is planned per execution, since @include and @skip depend on the variables."""
+    from backend.api.execution import SHARED_PLANS
+    from backend.api.schema import DocumentCache
+    ours = strawberry.Schema(query=Query, execution_context_class=GongzhiExecutionContext, extensions=[DocumentCache])
+    theirs = strawberry.Schema(query=Query)
+    plain = "{ branches { title leaves { name colour } } }"
+    toggled = "query($with: Boolean!) { branches { title leaf @include(if: $with) { name } leaves { name } } }"
+    before = len(SHARED_PLANS)
+    for query, variables in [(plain, {}), (plain, {}), (toggled, {"with": True}), (toggled, {"with": False}),
+                             (toggled, {"with": True})]:
+        got, expected = ours.execute_sync(query, variables), theirs.execute_sync(query, variables)
+        assert got.data == expected.data and got.data is not None
+        assert [e.path for e in got.errors or []] == [e.path for e in expected.errors or []]
+    assert len(SHARED_PLANS) == before + 1  # the plain document's operation; the toggled one keeps none

@@ -190,11 +190,12 @@ class GongzhiGraphQL(GraphQL):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's, which strawberry turns into a 400
 
-    def encode_json(self, data: object) -> str:
+    def encode_json(self, data: object) -> bytes:
+        """The response body as bytes (strawberry's streams and frames take `encode_json_string`)."""
         try:
-            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
         except TypeError:  # what orjson will not write (integers beyond 64 bits) json may
-            return json.dumps(data, separators=(",", ":"))
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         platform: Platform = request.app.state.platform

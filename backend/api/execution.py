@@ -7,8 +7,10 @@ completion), which is most of a list query's time: `tasks(first: 50)` is 600 fie
 object whose selected fields are all plain attributes (strawberry's basic fields: no resolver,
 no arguments, no field extensions, no middleware) of scalar, enum or plain object type, the
 result is built in one pass: read the attribute, coerce it with the type's own output
-coercion. A selection is planned when it is completed a second time (a list's items), so a
-single object costs no planning. Anything irregular (a null where the type forbids one, a value
+coercion. A selection is planned where it is first completed (a connection, its edges' list and
+their nodes all in one plan, so a page is completed in one pass), once per document where the
+document has no directives (its selections then do not depend on the variables), once per
+execution otherwise. Anything irregular (a null where the type forbids one, a value
 that will not coerce, an abstract type, @defer) gives that object back to graphql-core, which
 reports it as it always would.
 
@@ -26,17 +28,35 @@ subscription lives; here each event's execution gets a memo of its own.
 """
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, is_leaf_type
+from cachetools import LRUCache
+from graphql import (
+    ExecutionResult,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    is_leaf_type,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 SHARED = "_shared_executions"  # on an event's API object: its results by (operation, variables, actor)
 
 
 Plan = list[tuple[str, str, Any]]  # (response key, attribute, how to complete its value)
-TYPENAME, LEAF, OBJECT, LIST = 0, 1, 2, 3
+TYPENAME, LEAF, OBJECT, LIST, SAME = 0, 1, 2, 3, 4
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class Irregular(Exception):
@@ -50,7 +70,16 @@ def complete_plain(plan: Plan, source: Any) -> dict[str, Any]:
         if kind == TYPENAME:
             out[key] = how[1]
             continue
-        out[key] = complete_value(how, getattr(source, attribute))
+        value = getattr(source, attribute)
+        if kind == SAME and type(value) is how[3]:
+            out[key] = value  # a value its type's coercion returns unchanged (a str for String and ID, ...)
+        elif kind == LEAF and value is not None and not isinstance(value, Exception):
+            coerced = how[2](value)
+            if coerced is None:
+                raise Irregular
+            out[key] = coerced
+        else:
+            out[key] = complete_value(how, value)
     return out
 
 
@@ -62,7 +91,7 @@ def complete_value(how: tuple[Any, ...], value: Any) -> Any:
         raise Irregular
     if isinstance(value, Exception):
         raise Irregular
-    if kind == LEAF:
+    if kind == LEAF or kind == SAME:
         coerced = how[2](value)
         if coerced is None:
             raise Irregular
@@ -77,16 +106,56 @@ def complete_value(how: tuple[Any, ...], value: Any) -> Any:
     return [complete_value(how[2], item) for item in value]
 
 
+# Plans by operation, for documents without directives: what a selection collects then depends on the document
+# alone, not on the variables (@include, @skip, @defer), so an operation's plans hold for all its executions. An
+# entry keeps its operation and fragments alive, so the ids of their nodes (the plans' keys) stay theirs.
+SHARED_PLANS: LRUCache[int, tuple[Any, Any, dict[Any, Plan | None]]] = LRUCache(maxsize=512)
+
+
+def document_plans(operation: Any, fragments: Any) -> dict[Any, Plan | None]:
+    """The plans of an operation's selections: shared by its executions where its document has no directives
+    (the parse cache hands out one document per text), the execution's own otherwise."""
+    source = getattr(operation.loc, "source", None)
+    if source is None or "@" in source.body:
+        return {}
+    entry = SHARED_PLANS.get(id(operation))
+    if entry is None or entry[0] is not operation:
+        entry = SHARED_PLANS[id(operation)] = (operation, fragments, {})
+    return entry[2]
+
+
+@functools.cache
+def leaf_coercion(type_: GraphQLLeafType) -> tuple[Callable[[Any], Any], type | None]:
+    """The type's output coercion, with a shortcut for the values it returns as they are (its plain Python
+    type), and for an enum's members (looked up by member instead of strawberry's scan of the values)."""
+    if type_ in (GraphQLString, GraphQLID):
+        return type_.coerce_output_value, str
+    if type_ is GraphQLBoolean:
+        return type_.coerce_output_value, bool
+    general = type_.coerce_output_value
+    if type_ is GraphQLInt:
+        def coerce_int(value: Any) -> Any:
+            if type(value) is int and INT_MIN <= value <= INT_MAX:
+                return value
+            return general(value)
+        return coerce_int, None
+    wrapped = getattr(type_, "wrapped_cls", None)  # strawberry's enums
+    if isinstance(type_, GraphQLEnumType) and isinstance(wrapped, type) and issubclass(wrapped, Enum):
+        names = {member: name for name, value in type_.values.items() for member in wrapped
+                 if member.value == value.value}
+
+        def coerce_enum(value: Any) -> Any:
+            name = names.get(value) if type(value) is wrapped else None
+            return general(value) if name is None else name
+        return coerce_enum, None
+    return general, None
+
+
 class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # -- plain objects in one pass ----------------------------------------------------------
     def collect_and_execute_subfields(self, return_type: GraphQLObjectType, field_details_list: Any, path: Any,
                                       result: Any, position_context: Any) -> Any:
-        seen = self.__dict__.setdefault("_seen", set())
-        key = (return_type, id(field_details_list))
-        # planning pays when a selection is completed again and again (the items of a list),
-        # not for the one object a mutation returns: the first completion takes the usual path
-        plan = self._plan(return_type, field_details_list) if key in seen else None
-        seen.add(key)
+        plan = self._plan(return_type, field_details_list)
         if plan is not None:
             try:
                 return complete_plain(plan, result)
@@ -96,11 +165,13 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                                      position_context)
 
     def _plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
-        plans = self.__dict__.setdefault("_plans", {})
-        key = (return_type, id(field_details_list))
+        plans = self.__dict__.get("_plans")
+        if plans is None:
+            plans = self._plans = document_plans(self.operation, self.fragment_definitions)
+        key = (return_type, *(id(d.node) for d in field_details_list))
         if key not in plans:
-            plans[key] = (field_details_list, self._make_plan(return_type, field_details_list))
-        return plans[key][1]
+            plans[key] = self._make_plan(return_type, field_details_list)
+        return plans[key]
 
     def _make_plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         manager = self.middleware_manager
@@ -133,7 +204,8 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not nullable:
             type_ = type_.of_type
         if is_leaf_type(type_):
-            return (LEAF, nullable, type_.coerce_output_value)
+            coerce, same = leaf_coercion(type_)
+            return (LEAF, nullable, coerce) if same is None else (SAME, nullable, coerce, same)
         if isinstance(type_, GraphQLObjectType):
             plan = self._plan(type_, details)
             return None if plan is None else (OBJECT, nullable, plan, type_.is_type_of)
@@ -146,7 +218,7 @@ class GongzhiExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> GongzhiExecutionContext:
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
-        executor._plans, executor._seen = {}, set()
+        executor._plans = {}
         executor._sharing_key = self._subscription_key()
         return executor
 
