@@ -96,10 +96,16 @@ class AsyncAppender:
 
     async def _write(self, conn: asyncpg.Connection, batch: list[Pending]) -> list[Any]:
         if not any(keyed for _, _, keyed in batch):
+            # three round trips: BEGIN with the lock and the NOTIFY, the INSERT, the COMMIT
             try:
-                async with conn.transaction():
-                    await conn.execute(self._open)
+                try:
+                    await conn.execute(f"BEGIN; {self._open}")
                     ids = await self._insert_rows(conn, [e for events, _, _ in batch for e in events])
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    if not conn.is_closed():
+                        await conn.execute("ROLLBACK")
+                    raise
                 return [positions(events, ids) for events, _, _ in batch]
             except asyncpg.UniqueViolationError:
                 pass
