@@ -15,7 +15,6 @@ int subclass such as an enum; NaN, which orjson writes as null) takes the librar
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,9 +22,9 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
-#: A run of digits as long as an integer beyond 64 bits (2**63 has 19 digits): orjson reads such an integer as a
-#: float, so a state that has one (in a number, or in a text: an ID number, say) is read by the library's decoder.
-LONG_DIGITS = re.compile(rb"\d{19}")
+#: orjson reads an integer below -2**63 or above 2**64 - 1 as a float instead of refusing it: a state in which it
+#: found a float that large is read again by the library's decoder.
+BEYOND_64_BITS = float(2**63)
 #: Written by the library's transcodings (through orjson's `default`), not by orjson itself.
 TRANSCODED = (datetime, date, Decimal)
 
@@ -44,6 +43,10 @@ def orjson_writes_as_library(value: Any) -> bool:
     return kind in TRANSCODED
 
 
+class BeyondOrjson(Exception):
+    """A state orjson may have misread (see BEYOND_64_BITS)."""
+
+
 class OrjsonTranscoder(JSONTranscoder):
     def encode(self, obj: Any) -> bytes:
         if orjson_writes_as_library(obj):
@@ -54,21 +57,22 @@ class OrjsonTranscoder(JSONTranscoder):
         return super().encode(obj)
 
     def decode(self, data: bytes) -> Any:
-        if LONG_DIGITS.search(data) is not None:  # maybe an integer beyond 64 bits, which orjson reads as a float
-            return super().decode(data)
         try:
-            parsed = orjson.loads(data)
-        except orjson.JSONDecodeError:
+            return self._revive(orjson.loads(data))
+        except (orjson.JSONDecodeError, BeyondOrjson):
             return super().decode(data)
-        return self._revive(parsed)
 
     def _revive(self, value: Any) -> Any:
-        """What the library's object hook does, innermost objects first."""
+        """What the library's object hook does, innermost objects first; BeyondOrjson where orjson may have read
+        an integer beyond 64 bits as a float (any float of that size: a float literal as big goes the slow way
+        too, and reads the same)."""
         kind = type(value)
         if kind is dict:
             for key, item in value.items():
                 if type(item) is dict or type(item) is list:
                     value[key] = self._revive(item)
+                elif type(item) is float and not -BEYOND_64_BITS < item < BEYOND_64_BITS:
+                    raise BeyondOrjson
             if len(value) == 2 and "_type_" in value and "_data_" in value:
                 transcoding = self.names.get(value["_type_"])
                 return transcoding.decode(value["_data_"]) if transcoding else self._decode_obj(value)
@@ -77,4 +81,8 @@ class OrjsonTranscoder(JSONTranscoder):
             for i, item in enumerate(value):
                 if type(item) is dict or type(item) is list:
                     value[i] = self._revive(item)
+                elif type(item) is float and not -BEYOND_64_BITS < item < BEYOND_64_BITS:
+                    raise BeyondOrjson
+        elif kind is float and not -BEYOND_64_BITS < value < BEYOND_64_BITS:
+            raise BeyondOrjson
         return value
