@@ -21,6 +21,17 @@ class Settings:
     pool_size: int = 8  # eventsourcing's psycopg pool (it may grow to 2x, one per command thread)
     max_body_bytes: int = 1 << 20  # a request body beyond it is refused (413) while it is read
     max_query_tokens: int = 5_000  # a GraphQL document longer than this is refused, its parse aborted
+    # What a document may ask for before it runs (backend/api/complexity.py): aliases (in fragments too) and its cost.
+    max_aliases: int = 30
+    max_query_cost: int = 50_000
+    # GONGZHI_ENV=production: no introspection (`_service` still answers a gateway), no "Did you mean …" in errors.
+    production: bool = False
+    # Rate limits (backend/api/ratelimit.py, the `limits` library): requests to /graphql per token subject and per
+    # client address, in `limits`' notation ("600/minute"; "" for none), counted by a strategy in a storage.
+    rate_limit_actor: str = "6000/minute"
+    rate_limit_address: str = "60000/minute"
+    rate_limit_strategy: str = "fixed-window"
+    rate_limit_storage: str = "memory://"
     max_subscriptions_per_connection: int = 20  # per websocket; beyond it a subscribe gets an `error`
     cors_origins: tuple[str, ...] = ()  # web origins allowed to call the API from a browser (none by default)
     trusted_documents: str = "off"  # off, allow or only: which documents run (backend/api/documents.py)
@@ -56,6 +67,14 @@ def load(make_secret: bool = True) -> Settings:
         pool_size=int(os.environ.get("GONGZHI_POOL_SIZE") or 8),
         max_body_bytes=int(os.environ.get("GONGZHI_MAX_BODY_BYTES") or 1 << 20),
         max_query_tokens=int(os.environ.get("GONGZHI_MAX_QUERY_TOKENS") or 5_000),
+        max_query_depth=_whole("GONGZHI_MAX_QUERY_DEPTH", 10, minimum=1),
+        max_aliases=_whole("GONGZHI_MAX_ALIASES", 30),
+        max_query_cost=_whole("GONGZHI_MAX_QUERY_COST", 50_000, minimum=1),
+        production=_environment() == "production",
+        rate_limit_actor=os.environ.get("GONGZHI_RATE_LIMIT_ACTOR", "6000/minute").strip(),
+        rate_limit_address=os.environ.get("GONGZHI_RATE_LIMIT_ADDRESS", "60000/minute").strip(),
+        rate_limit_strategy=(os.environ.get("GONGZHI_RATE_LIMIT_STRATEGY") or "fixed-window").strip().lower(),
+        rate_limit_storage=(os.environ.get("GONGZHI_RATE_LIMIT_STORAGE") or "memory://").strip(),
         max_subscriptions_per_connection=int(os.environ.get("GONGZHI_MAX_SUBSCRIPTIONS_PER_CONNECTION") or 20),
         cors_origins=tuple(o.strip() for o in os.environ.get("GONGZHI_CORS_ORIGINS", "").split(",") if o.strip()),
         trusted_documents=(os.environ.get("GONGZHI_TRUSTED_DOCUMENTS") or "off").strip().lower(),
@@ -68,6 +87,14 @@ def load(make_secret: bool = True) -> Settings:
         checkpoint_file=Path(os.environ["GONGZHI_CHECKPOINT_FILE"]) if os.environ.get("GONGZHI_CHECKPOINT_FILE")
         else None,
     )
+
+
+def _environment() -> str:
+    """GONGZHI_ENV: `development` (the default) or `production`; anything else stops the server at start."""
+    raw = (os.environ.get("GONGZHI_ENV") or "development").strip().lower()
+    if raw not in ("development", "production"):
+        raise SystemExit(f"GONGZHI_ENV must be development or production, not {raw!r}")
+    return raw
 
 
 def _whole(name: str, default: int, minimum: int = 0) -> int:

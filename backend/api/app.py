@@ -31,10 +31,12 @@ from strawberry.types.execution import ExecutionResult
 from backend import bootstrap, config
 from backend.api import webapp
 from backend.api.auth import actor_from_header
+from backend.api.complexity import Limits
 from backend.api.context import Context
 from backend.api.documents import PersistedDocuments
 from backend.api.edge import BodyLimit, consistent_after, error_response, refusal
 from backend.api.idempotency import header_key, one_mutation_field
+from backend.api.ratelimit import RateLimit, RateLimits
 from backend.api.schema import build_schema
 from backend.bootstrap import Platform
 from backend.domain.access import Role
@@ -239,9 +241,11 @@ def create_app(settings: config.Settings | None = None,
                on_start: Callable[[Platform], Awaitable[None]] | None = None,
                projections: Sequence[Projection] = ALL) -> Starlette:
     settings = settings or config.load()
-    schema = build_schema(settings.max_query_depth, settings.max_query_tokens, settings.plain_execution)
+    limits = Limits(settings.max_query_depth, settings.max_aliases, settings.max_query_cost, settings.max_page_size)
+    schema = build_schema(settings.max_query_depth, settings.max_query_tokens, settings.plain_execution, limits,
+                          production=settings.production)
     documents = PersistedDocuments.load(settings.trusted_documents)
-    graphql = GongzhiGraphQL(schema, documents, settings.secret, graphql_ide="graphiql",
+    graphql = GongzhiGraphQL(schema, documents, settings.secret, graphql_ide=None if settings.production else "graphiql",
                              max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
 
     @contextlib.asynccontextmanager
@@ -296,12 +300,18 @@ def create_app(settings: config.Settings | None = None,
 
 
 def edge_middleware(settings: config.Settings) -> list[Middleware]:
-    """CORS for the configured origins (none by default: no CORS headers), then the body limit."""
+    """CORS for the configured origins (none by default: no CORS headers), then the rate limits, then the body
+    limit."""
     middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    rate_limits = RateLimits.configured(settings.rate_limit_actor, settings.rate_limit_address,
+                                        settings.rate_limit_strategy, settings.rate_limit_storage)
+    if rate_limits is not None:
+        middleware.insert(0, Middleware(RateLimit, limits=rate_limits, secret=settings.secret))
     if settings.cors_origins:
         middleware.insert(0, Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Consistent-After",
                            "X-Request-Id"],
-            expose_headers=["X-Consistent-Position", "X-Consistency-Timeout", "X-Request-Id"], max_age=600))
+            expose_headers=["X-Consistent-Position", "X-Consistency-Timeout", "X-Request-Id", "Retry-After"],
+            max_age=600))
     return middleware

@@ -57,7 +57,16 @@ def as_graphql_error(error: GongzhiError) -> GraphQLError:
     return GraphQLError(error.message, extensions={**error.extensions, "code": error.code})
 
 
-def with_code(error: GraphQLError) -> GraphQLError:
+SUGGESTION = " Did you mean "
+
+
+def without_suggestion(message: str) -> str:
+    """A message without graphql-core's "Did you mean …?" (it names fields, arguments, types and enum values)."""
+    at = message.find(SUGGESTION)
+    return message if at < 0 else message[:at]
+
+
+def with_code(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
@@ -71,6 +80,8 @@ def with_code(error: GraphQLError) -> GraphQLError:
     else:
         log.error("unexpected error", path=error.path, exc_info=original)
         message, extensions = "Internal error; it has been logged.", {"code": "INTERNAL"}
+    if hide_suggestions:
+        message = without_suggestion(message)
     return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
                         path=error.path, original_error=None, extensions=extensions)
 
@@ -88,12 +99,19 @@ def http_status(result: ExecutionResult) -> int | None:
 
 
 class ErrorCodes(SchemaExtension):
+    #: GONGZHI_ENV=production: no "Did you mean …" in any message (hiding_suggestions()).
+    hide_suggestions = False
+
+    @classmethod
+    def hiding_suggestions(cls) -> type[ErrorCodes]:
+        return type("ErrorCodesHidingSuggestions", (cls,), {"hide_suggestions": True})
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not getattr(result, "errors", None):
             return
-        result.errors = [with_code(e) for e in result.errors]
+        result.errors = [with_code(e, self.hide_suggestions) for e in result.errors]
         status = http_status(result)
         if status is not None:
             response = getattr(self.execution_context.context, "response", None)
@@ -104,5 +122,5 @@ class ErrorCodes(SchemaExtension):
         """A subscription's results (and its refusal) over the websocket get their codes too."""
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = [with_code(e) for e in errors]  # type: ignore[attr-defined]
+            result.errors = [with_code(e, self.hide_suggestions) for e in errors]  # type: ignore[attr-defined]
         yield

@@ -9,13 +9,8 @@ from types import ModuleType
 import cachetools
 import strawberry
 from graphql import DocumentNode, GraphQLError, parse
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    SchemaExtension,
-    max_aliases,
-    query_depth_limiter,
-)
+from graphql.validation import MaxIntrospectionDepthRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
@@ -23,6 +18,7 @@ from strawberry.tools import merge_types
 
 from backend.api import audit_trail, auditing, burden, governance, inspections, rules, work
 from backend.api import types as t
+from backend.api.complexity import Limits, create_rule
 from backend.api.errors import ErrorCodes, as_graphql_error
 from backend.api.execution import GongzhiExecutionContext
 from backend.domain.errors import InvalidInput
@@ -133,18 +129,23 @@ class GongzhiSchema(strawberry.federation.Schema):
         Unexpected errors are logged where they get their code (backend/api/errors.py)."""
 
 
-def build_schema(max_depth: int = 10, max_tokens: int = 5_000, plain: bool = False) -> strawberry.federation.Schema:
+def build_schema(max_depth: int = 10, max_tokens: int = 5_000, plain: bool = False, limits: Limits | None = None,
+                 production: bool = False) -> strawberry.federation.Schema:
     """The served schema; `plain` runs graphql-core's own execution (GONGZHI_PLAIN_EXECUTION) instead of
-    GongzhiExecutionContext's shortcuts."""
+    GongzhiExecutionContext's shortcuts; `production` (GONGZHI_ENV) refuses introspection (`__schema`, `__type`;
+    `__typename` and federation's `_service` still answer) and ErrorCodes drops "Did you mean …" from messages."""
     # The limit rules are made once, so a document's validation can be kept with it (DocumentCache).
     # Clients send the same few documents again and again, so each is parsed and validated once;
-    # a document of more than `max_tokens` tokens is refused while it is parsed.
-    limits = [query_depth_limiter.create_validator(max_depth, None), max_aliases.create_validator(30)]
+    # a document of more than `max_tokens` tokens is refused while it is parsed; depth, aliases and cost are
+    # measured in one pass (backend/api/complexity.py: QUERY_TOO_COMPLEX).
+    rules = [create_rule(limits or Limits(max_depth=max_depth)), MaxIntrospectionDepthRule,
+             *([NoSchemaIntrospectionCustomRule] if production else [])]
     return GongzhiSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(scalar_map={t.Position: t.POSITION_SCALAR}),
         execution_context_class=None if plain else GongzhiExecutionContext,
-        extensions=[ErrorCodes, lambda: MaxTokensLimiter(max_tokens), lambda: AddValidationRules(limits),
+        extensions=[ErrorCodes.hiding_suggestions() if production else ErrorCodes,
+                    lambda: MaxTokensLimiter(max_tokens), lambda: AddValidationRules(rules),
                     DocumentCache],
     )
 

@@ -121,6 +121,18 @@ class IdempotencyKeyReused(GongzhiError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class QueryTooComplex(GongzhiError):
+    """The document asks for too much before it runs: too deep, too many aliases, or over its cost (HTTP 400)."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
+class RateLimited(GongzhiError):
+    """Too many requests from this actor or this address just now (HTTP 429, `Retry-After`)."""
+
+    code = "RATE_LIMITED"
+
+
 def recorded(code: str, message: str, extensions: dict[str, Any]) -> GongzhiError:
     """A refusal as it was recorded (an idempotent command's first answer): its code, message and extensions."""
     error = GongzhiError(message, **extensions)
@@ -150,5 +162,7 @@ ERROR_CODES: dict[str, str] = {
     "PERSISTED_QUERY_NOT_FOUND": "no persisted document has the id the request names (HTTP 400)",
     "PERSISTED_QUERY_REQUIRED": "the server runs persisted documents only; a raw document needs an ADMIN token (HTTP 400)",
     "IDEMPOTENCY_KEY_REUSED": "this Idempotency-Key was sent before with another operation or other variables",
+    "QUERY_TOO_COMPLEX": "the document is too deep, has too many aliases or costs too much; refused before it ran (HTTP 400)",
+    "RATE_LIMITED": "too many requests from this actor or address just now; retry after `Retry-After` seconds (HTTP 429)",
     "INTERNAL": "an unexpected server error (details are logged, never sent)",
 }
