@@ -290,3 +290,7 @@ app.add_typer(archive_app, name="archive")
 from backend.cli.audit import audit_app  # the verifiable log: verify, checkpoint, export and verify-bundle
 
 app.add_typer(audit_app, name="audit")
+
+from backend.cli.fuzz import fuzz  # the whole schema fuzzed over HTTP (needs the test extras)
+
+app.command("fuzz")(fuzz)
