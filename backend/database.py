@@ -96,10 +96,16 @@ def eventsourcing_env(url: str, pool_size: int = 8) -> dict[str, str]:
     }
 
 
+#: How long a new asyncpg connection may take (asyncpg's default is 60 s): a database that does not answer
+#: (a host gone, a PostgreSQL that accepts but does not serve) is UNAVAILABLE after this, not a request hung for a minute.
+CONNECT_TIMEOUT_S = 10.0
+
+
 def asyncpg_dsn(url: str) -> dict[str, Any]:
-    """asyncpg connect() keyword arguments for a URL (host may be a socket folder)."""
+    """asyncpg connect() (and create_pool()) keyword arguments for a URL (host may be a socket folder)."""
     params = conninfo_to_dict(url)
     return {
+        "timeout": CONNECT_TIMEOUT_S,
         "host": params.get("host") or "127.0.0.1",
         "port": int(params.get("port") or 5432),
         "user": params.get("user") or "postgres",

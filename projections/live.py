@@ -9,8 +9,9 @@ every subscriber of that read model whose scope (a division-code prefix) covers 
 
 A subscriber never holds the runner: offering a row only files it among the subscriber's unsent
 rows, by id, where a later state of a row replaces an unsent earlier one. A subscriber that lets
-more than `limit` different rows pile up, or whose rows could not be read, is dropped with
-UNAVAILABLE: it subscribes again and queries what changed meanwhile.
+more than `limit` different rows pile up, or whose rows could not be read (the database away for
+more than about 6 s after the batch committed: a shorter loss, a restart, is read again), is dropped
+with UNAVAILABLE: it subscribes again and queries what changed meanwhile.
 """
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 PENDING_LIMIT = 1000
 
 log = structlog.get_logger("gongzhi.live")
+
+#: A changed rows' read that fails for want of the database is tried again after 0.1 s, doubling, up to 3.2 s (6.3 s
+#: in all: a PostgreSQL restart), before its subscribers are dropped; the runner waits meanwhile, as it must anyway.
+READ_RETRY_FIRST_S = 0.1
+READ_RETRY_LAST_S = 3.2
+LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError, asyncpg.InterfaceError,
+        asyncpg.InternalClientError)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,20 @@ class LiveModels:
         self._subscribers.add(subscriber)
         return subscriber
 
+    async def _read(self, table: str, ids: list[Any]) -> list[asyncpg.Record]:
+        """The rows of `ids`, read again (on another connection) while the database is briefly away: a
+        PostgreSQL restart right after the batch committed, a pooled connection that died with it."""
+        delay = READ_RETRY_FIRST_S
+        while True:
+            try:
+                return await self.pool.fetch(f"SELECT * FROM {table} WHERE id = ANY($1)", ids)
+            except LOST as e:
+                if delay > READ_RETRY_LAST_S:
+                    raise
+                log.debug("live read model not read; retrying", table=table, error=repr(e), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+
     async def publish(self, settled: Settled) -> None:
         """After a batch committed: offer each live read model's changed rows to its subscribers."""
         for model in self.models:
@@ -122,7 +144,7 @@ class LiveModels:
             if not changed:
                 continue
             try:
-                rows = await self.pool.fetch(f"SELECT * FROM {model.table} WHERE id = ANY($1)", list(changed))
+                rows = await self._read(model.table, list(changed))
             except Exception as e:  # noqa: BLE001 - the runner goes on; these subscribers know they missed something
                 log.warning("live read model not read", table=model.table, error=str(e))
                 for s in subscribers:

@@ -1,6 +1,7 @@
 """The ASGI application: /graphql (HTTP and websocket), /healthz, /readyz, /app/persisted-documents.json, the app at /app."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import json
@@ -44,6 +45,7 @@ from backend.domain.errors import GongzhiError, Unauthenticated
 from projections import ALL, Projection
 
 READY_MAX_LAG = 1_000
+READY_DATABASE_S = 3.0  # /readyz answers "unavailable" when the database has not answered in this long
 # CPython's cyclic collector runs every 700 allocations by default and, in time, walks every
 # object the server holds; a request allocates thousands. With what start-up made frozen out of
 # its sight and the thresholds raised, collections are rarer and shorter (bench/README.md).
@@ -267,9 +269,12 @@ def create_app(settings: config.Settings | None = None,
     async def readyz(request: Request) -> JSONResponse:
         platform: Platform = request.app.state.platform
         try:
-            head = await platform.events.head()
+            head = await asyncio.wait_for(platform.events.head(), READY_DATABASE_S)
         except Exception as e:  # noqa: BLE001 - any failure means not ready
-            return JSONResponse({"status": "unavailable", "database": type(e).__name__}, status_code=503)
+            error = (f"no answer within {READY_DATABASE_S} s" if isinstance(e, TimeoutError)
+                     else " ".join(f"{type(e).__name__}: {e}".split())[:300])  # why, in one line
+            return JSONResponse({"status": "unavailable", "database": type(e).__name__, "error": error},
+                                status_code=503)
         runner = platform.projections
         lag = max(0, head - runner.position)
         stalled = runner.stalled

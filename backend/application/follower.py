@@ -4,8 +4,10 @@ eventsourcing's recorder NOTIFYs on the events table's channel in every insert t
 one LISTEN connection wakes the step, and a one-second poll covers a missed notification.
 When the LISTEN connection is lost (its backend terminated, PostgreSQL restarted), the follower
 notices (asyncpg's termination listener, and a check at every poll), logs it once, lets the
-dead connection go, connects again with backoff, LISTENs again, logs the recovery once and runs
-the step at once to catch up. `listening` says whether it hears notifications now.
+dead connection go, connects again with backoff (0.1 s doubling to 2 s), LISTENs again, logs the
+recovery once and runs the step at once to catch up. A step that fails (the database away) is
+retried at every poll, logged when it starts failing and when it succeeds again, not at each try.
+`listening` says whether it hears notifications now.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import structlog
 log = structlog.get_logger("gongzhi.follower")
 
 RECONNECT_FIRST_S = 0.1
-RECONNECT_MAX_S = 10.0
+RECONNECT_MAX_S = 2.0  # so that, PostgreSQL back, the LISTEN is back within about this long
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -110,6 +112,8 @@ class LogFollower:
         self._wake.set()  # catch up on what was missed at once
 
     async def _run(self) -> None:
+        failing_since: float | None = None  # while the step fails (the database away, say): logged once, not each poll
+        loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_s):
@@ -120,9 +124,18 @@ class LogFollower:
                 await self.step()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("step failed; retrying", follower=self.name)
+            except Exception as e:
+                if failing_since is None:
+                    log.exception("step failed; retrying", follower=self.name)
+                    failing_since = loop.time()
+                else:
+                    log.debug("step failed again", follower=self.name, error=repr(e))
                 await asyncio.sleep(self.poll_s)
+            else:
+                if failing_since is not None:
+                    log.warning("step succeeded again", follower=self.name,
+                                failed_s=round(loop.time() - failing_since, 3))
+                    failing_since = None
 
     async def stop(self) -> None:
         for task in (self._task, self._restoring):
