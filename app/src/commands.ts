@@ -48,7 +48,8 @@ function outcomeOf<N extends OperationName>(result: OperationResult | null, key:
 
 /** Codes that leave a command in the outbox to be sent again (offline.md "Answer"). */
 function isRetried(code: string | null): boolean {
-  return code === "UNAVAILABLE" || code === "UNAUTHENTICATED" || (code ?? "").startsWith("PERSISTED_QUERY");
+  return code === "UNAVAILABLE" || code === "RATE_LIMITED" || code === "UNAUTHENTICATED" ||
+    (code ?? "").startsWith("PERSISTED_QUERY");
 }
 
 /** Sends the command `name`; `params` fills placeholders of the refusal's message (frontend-spec/errors.md). */

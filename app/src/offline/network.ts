@@ -13,7 +13,7 @@ export interface NetworkState {
   online: boolean;
   /** The last request to the server failed for want of a network (no answer at all). */
   unreachable: boolean;
-  /** The last answer was an error the server gave for its own trouble (UNAVAILABLE, INTERNAL): data not refreshed. */
+  /** The last answer was an error the server gave for its own trouble (UNAVAILABLE, INTERNAL, RATE_LIMITED): data not refreshed. */
   refreshFailed: boolean;
   /** When the server last answered (ms since the epoch), or null when this actor never got an answer here. */
   lastAnswerAt: number | null;
@@ -88,7 +88,9 @@ export const networkWatch: Exchange = mapExchange({
       update({ refreshFailed: true });
     } else {
       const code = result.error?.graphQLErrors[0]?.extensions?.code;
-      if (code === "UNAVAILABLE" || code === "INTERNAL") update({ refreshFailed: true, unreachable: false });
+      if (code === "UNAVAILABLE" || code === "INTERNAL" || code === "RATE_LIMITED") {
+        update({ refreshFailed: true, unreachable: false });
+      }
       else answered();
     }
   },

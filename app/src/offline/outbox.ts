@@ -92,7 +92,8 @@ function verdict(result: OperationResult | null, tries: number): "done" | "refus
   if (!result.error) return "done";
   const code = errorCode(result.error);
   if (code === "INTERNAL") return tries + 1 >= MAX_INTERNAL ? "gaveUp" : "again";
-  if (code === null || code === "UNAVAILABLE" || code === "UNAUTHENTICATED" || code.startsWith("PERSISTED_QUERY")) {
+  if (code === null || code === "UNAVAILABLE" || code === "RATE_LIMITED" || code === "UNAUTHENTICATED" ||
+      code.startsWith("PERSISTED_QUERY")) {
     return "again";
   }
   return "refused";
