@@ -1,7 +1,8 @@
 """P11 (社区工作规则): the posts of community work with their duties and service procedures, the staff appointed
-to them and their appraisals with rewards and sanctions. The staff table holds names and phones (personal data):
-the API shows them only to the committee and street office of the community and to the person themself
-(backend/domain/post.py, `shows_staff_to`)."""
+to them and their appraisals with rewards and sanctions. The staff table holds names and phones (personal data:
+null, with `personal_erased`, once the person is erased, backend/application/personal.py): the API shows them only
+to the committee and street office of the community and to the person themself (backend/domain/post.py,
+`shows_staff_to`)."""
 from __future__ import annotations
 
 import json
@@ -46,7 +47,13 @@ class Work(Projection):
             recorded_at timestamptz NOT NULL
         );
         CREATE INDEX work_appraisals_staff ON work_appraisals (staff_id, position);
-    """,)
+    """,
+        # Personal data can be erased (PIPL art. 47): a staff member's name and phone are null once the person is
+        # erased, and `personal_erased` says so (backend/application/personal.py).
+        """ALTER TABLE work_staff ALTER COLUMN name DROP NOT NULL, ALTER COLUMN phone DROP NOT NULL,
+           ADD COLUMN personal_erased boolean NOT NULL DEFAULT false;
+           CREATE INDEX work_staff_person ON work_staff (person_id)""",
+    )
 
     def on_PostDefined(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event
@@ -59,7 +66,14 @@ class Work(Projection):
         d = e.domain_event
         w.insert("work_staff", id=d.originator_id, position=e.position, post_id=d.post_id,
                  community_code=e.community_code,
-                 person_id=d.person_id, name=d.name, phone=d.phone, appointed_at=e.occurred_at)
+                 person_id=d.person_id, name=d.name, phone=d.phone, appointed_at=e.occurred_at,
+                 personal_erased=d.name is None and d.phone is None)
+
+    def on_SubjectErased(self, w: Writes, e: LoggedEvent) -> None:
+        """PIPL art. 47: the person's names and phones erased from the staff table (what a rebuild reads as
+        erased already: their keys are gone)."""
+        w.execute("UPDATE work_staff SET name = NULL, phone = NULL, personal_erased = true WHERE person_id = $1",
+                  e.domain_event.subject_id)
 
     def on_AppraisalRecorded(self, w: Writes, e: LoggedEvent) -> None:
         d = e.domain_event

@@ -122,6 +122,8 @@ APPOINT_STAFF = ("mutation($input: AppointStaffInput!) { appointStaff(input: $in
                  + " appraisals { period } } receipt { position entityId version } } }")
 RECORD_APPRAISAL = """mutation($input: RecordAppraisalInput!) { recordAppraisal(input: $input) {
   appraisal { staffId period result reward sanction recordedAt } receipt { position entityId version } } }"""
+ERASE_SUBJECT = """mutation($input: EraseSubjectInput!) { eraseSubject(input: $input) {
+  erasure { id subjectId legalBasis erasedAt } receipt { position entityId version } } }"""
 POSTS = ("query($c: ID!) { posts(communityCode: $c) { id communityCode title duties procedures definedAt staff { "
          + STAFF_FIELDS + " appraisals { staffId period result reward sanction recordedAt } } } }")
 
@@ -194,6 +196,10 @@ async def every_action(gql: Client, c: Community) -> None:
                                                       "phone": "13800000001"}}, c.committee))["appointStaff"]["staff"]
     await gql.call(RECORD_APPRAISAL, {"input": {"staffId": staff["id"], "period": "2026", "result": "COMPETENT"}},
                    c.office)
+    erased = (await gql.call(APPOINT_STAFF, {"input": {"postId": post["id"], "personId": f"erased-{c.code}",
+                                                       "name": "李四", "phone": "13800000002"}}, c.committee))
+    await gql.call(ERASE_SUBJECT, {"input": {"subjectId": erased["appointStaff"]["staff"]["personId"],
+                                             "legalBasis": "《个人信息保护法》第四十七条"}}, token(Role.ADMIN, ""))
     await gql.call(RECORD_ACTIVITY, {"input": {"communityCode": c.code, "title": "活动", "heldAt": iso(),
                                                "participants": 3}}, c.committee)
     await gql.call(REGISTER_ORG, {"input": {"name": "o", "category": "OTHER", "communityCode": c.code,

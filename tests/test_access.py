@@ -89,6 +89,8 @@ def mutations(place: dict, n: int) -> dict[Action, tuple[str, dict]]:
         Action.DEFINE_POST: (ops.DEFINE_POST, {"input": {"communityCode": c.code, "title": "t", "duties": ["d"],
                                                          "procedures": []}}),
         Action.READ_STAFF: (ops.POSTS, {"c": c.code}),
+        Action.ERASE_SUBJECT: (ops.ERASE_SUBJECT, {"input": {"subjectId": f"nobody-{c.code}-{n}",
+                                                             "legalBasis": "《个人信息保护法》第四十七条"}}),
         Action.READ_LOG: (LOG_QUERY, {}),
         Action.READ_MODELS: ("query($c: ID!) { community(code: $c) { code } }", {"c": c.code}),
     }
@@ -106,7 +108,8 @@ async def test_each_role_may_do_exactly_what_the_table_says(gql: Client, place: 
             staff = response.json()["data"]["posts"][0]["staff"][0]
             assert (staff["name"] is not None, staff["phone"] is not None) == (allowed, allowed), role
             continue
-        code = await attempt(gql, query, variables, tok)
+        # PIPL art. 47: an erasure is the whole province's act (the ADMIN's token has the province's scope)
+        code = await attempt(gql, query, variables, token(role, "") if action is Action.ERASE_SUBJECT else tok)
         if allowed and code == REFUSED_BY_RULE.get(action):
             code = None
         assert (code != "FORBIDDEN") == allowed, f"{role.value} {action.value}: {code}"

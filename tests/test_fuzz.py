@@ -300,6 +300,9 @@ class Place:
                 period=(good_text(40), ANY_TEXT), result=(st.sampled_from(grades), any_enum(*grades)),
                 reward=(st.one_of(st.none(), st.just(""), good_text(500)), ANY_TEXT),
                 sanction=(st.one_of(st.none(), st.just(""), good_text(500)), ANY_TEXT)), self.committee),
+            "eraseSubject": (ops.ERASE_SUBJECT, inputs(  # PIPL art. 47: fuzz subjects only (never p-1's data)
+                subjectId=(GOOD_ID.map(lambda s: f"fuzz-{s}"[:64]), ANY_ID),
+                legalBasis=(good_text(500), ANY_TEXT)), token(Role.ADMIN, "", "admin-fuzz")),
         }
         mutations = {name: (document, variables, lambda v, tok=tok: (tok, v))
                      for name, (document, variables, tok) in fixed.items()}

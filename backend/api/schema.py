@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
-from backend.api import audit_trail, auditing, burden, governance, inspections, rules, work
+from backend.api import audit_trail, auditing, burden, governance, inspections, personal, rules, work
 from backend.api import types as t
 from backend.api.complexity import Limits, create_rule
 from backend.api.errors import ErrorCodes, as_graphql_error
@@ -75,7 +75,7 @@ class DocumentCache(SchemaExtension):
 
 #: The areas of the API, in the order their fields appear in the schema: each module may define `Query`,
 #: `Mutation` and `Subscription` (strawberry types); a new area is one more module here.
-AREAS: tuple[ModuleType, ...] = (governance, burden, auditing, rules, inspections, work, audit_trail)
+AREAS: tuple[ModuleType, ...] = (governance, burden, auditing, rules, inspections, work, audit_trail, personal)
 
 
 def compose(name: str, areas: tuple[ModuleType, ...] = AREAS) -> type | None:

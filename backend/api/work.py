@@ -32,7 +32,7 @@ AppraisalGrade = strawberry.enum(post_domain.AppraisalResult, name="AppraisalGra
                                  description="P11: 优秀 EXCELLENT, 称职 COMPETENT, 基本称职 BASICALLY_COMPETENT, "
                                              "不称职 INCOMPETENT.")
 PERSONAL = "Personal data (P11): shown only to the community's committee and street office and to the person; null "\
-           "for every other reader."
+           "for every other reader, and for everyone once the person is erased (eraseSubject)."
 
 
 def _texts(value: Any) -> list[str]:

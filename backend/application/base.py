@@ -11,7 +11,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresApplicationRecorder
 
+from backend.application import personal
+from backend.application.personal import PersonalMapper
 from backend.application.steps import Commit, Load, Steps, command
 from backend.domain import values
 from backend.domain.community import Community
@@ -49,11 +52,22 @@ def entity_id_of(aggregate: Aggregate) -> str:
 class GovernanceApplication(Application[UUID]):
     """The event store of co-governance (table gongzhi_events), with the steps every command shares."""
 
-    env: ClassVar[dict[str, str]] = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder"}
+    env: ClassVar[dict[str, str]] = {"TRANSCODER_TOPIC": "backend.application.transcoder:OrjsonTranscoder",
+                                     "MAPPER_TOPIC": "backend.application.personal:PersonalMapper"}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._registered: set[str] = set()
+        # Personal fields are sealed with a key per data subject (backend/application/personal.py): on PostgreSQL
+        # the keys' table and the erasure trigger are made here, with the library's tables.
+        mapper = self.mapper
+        if isinstance(mapper, PersonalMapper):
+            datastore = getattr(self.recorder, "datastore", None)
+            if isinstance(self.recorder, PostgresApplicationRecorder) and datastore is not None:
+                personal.prepare_now(datastore, self.recorder.events_table_name)
+                mapper.key_now = personal.key_now(datastore)
+            else:
+                mapper.key_now = personal.memory_keys()
 
     # -- the steps' store, synchronously (steps.drive) ------------------------------------
     def load_now(self, step: Load) -> Aggregate | None:

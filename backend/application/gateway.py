@@ -16,13 +16,14 @@ save's transaction, so that how it ended is recorded with its events.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, StoredEvent
 
+from backend.application import personal
 from backend.application.governance import Receipt
 from backend.application.idempotency import IdempotencyRecords, Key, KeyedSave, KeyTaken, Record, key_of
 from backend.application.log import EventLog
@@ -68,9 +69,17 @@ class Commands:
         for step in run:
             with run.answering():
                 run.answer = await (self.events.aggregate(step.stream_id) if isinstance(step, Load)
-                                    else self.appender.append([self.mapper.to_stored_event(e)
-                                                               for e in step.aggregate.collect_events()]))
+                                    else self.appender.append(await self.stored(step.aggregate.collect_events())))
         return run.result  # type: ignore[return-value]
+
+    async def stored(self, events: Sequence[Any]) -> list[StoredEvent]:
+        """A commit's events as stored, their personal fields sealed with their subjects' keys (fetched, or made,
+        first: the mapper does no I/O on the event loop; backend/application/personal.py)."""
+        subjects = personal.subjects_to_seal(events)
+        if not subjects:
+            return [self.mapper.to_stored_event(e) for e in events]
+        with personal.sealing(await personal.keys_for_writing(self.events.pool, subjects)):
+            return [self.mapper.to_stored_event(e) for e in events]
 
     async def drive_keyed(self, steps: Steps[T], key: Key) -> T:
         """`drive` for a command sent with a key: its commit carries the key's record, and the command
@@ -96,7 +105,7 @@ class Commands:
                 if isinstance(step, Load):
                     run.answer = await self.events.aggregate(step.stream_id)
                 else:
-                    stored = [self.mapper.to_stored_event(e) for e in step.aggregate.collect_events()]
+                    stored = await self.stored(step.aggregate.collect_events())
                     await self.appender.append(stored, KeyedSave(key, conclude))
             if isinstance(step, Load) or run.error is not None:
                 continue  # an error is thrown into the command (an ended one raises it again)

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from backend.application.base import Receipt, acting, entity_id_of, now
+from backend.application.erasure import PersonalData
 from backend.application.inspections import BurdenRecords
 from backend.application.rules import BurdenRules
 from backend.application.steps import Steps, command
@@ -33,9 +34,10 @@ from backend.domain.task import DelegationRefusal, Task, basis_for, quota_refusa
 __all__ = ["Gongzhi", "Receipt", "entity_id_of", "now"]
 
 
-class Gongzhi(BurdenRules, BurdenRecords, CommunityWork):
+class Gongzhi(BurdenRules, BurdenRecords, CommunityWork, PersonalData):
     """The event store of co-governance: every command appends here (table gongzhi_events). The commands of
-    burden reduction (P5–P11) are in the groups it is made of: rules.py, inspections.py, work.py."""
+    burden reduction (P5–P11) are in the groups it is made of: rules.py, inspections.py, work.py; the erasure of
+    personal data (PIPL art. 47) in erasure.py."""
 
     name = "Gongzhi"
 

@@ -3,7 +3,9 @@
 The events table is eventsourcing's (`gongzhi_events`: originator_id, originator_version,
 topic, state, notification_id). Its writer takes a table lock per insert, so positions
 (notification ids) become visible in order and reading "after N" never skips one.
-Rows are decoded by the application's mapper, so upcasting applies to every reader.
+Rows are decoded by the application's mapper, so upcasting applies to every reader; the events `read`,
+`stream` and `stream_bounded` give have their personal fields opened (plaintext, or None where the data subject
+was erased: backend/application/personal.py). `decode` alone leaves them sealed, as stored.
 
 The raw log is read by scope in SQL: every row carries its community's code in a stored
 column that PostgreSQL derives from the row itself (`community_code`, computed by an immutable
@@ -26,6 +28,7 @@ from uuid import UUID
 import asyncpg
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from backend.application.personal import unseal
 from backend.domain.errors import InvalidInput
 from backend.domain.stamp import StampedEvent
 
@@ -179,7 +182,9 @@ class EventLog:
         """The events after a position, in order: at most `limit`, of the given topics (all if none),
         in the communities whose codes start with `scope` (all if it is empty)."""
         rows = await (conn or self.pool).fetch(*select_after(self.table, after, limit, topics, scope))
-        return [self.decode(row) for row in rows]
+        events = [self.decode(row) for row in rows]
+        await unseal(conn or self.pool, events)
+        return events
 
     async def read_bounded(self, after: int, limit: int, topics: Sequence[str] = (),
                            scope: str = "") -> list[LoggedEvent]:
@@ -192,7 +197,9 @@ class EventLog:
         async with self._bounded() as conn:
             rows = await conn.fetch(f"{self._select} WHERE originator_id = $1 ORDER BY originator_version LIMIT $2",
                                     stream_id, limit)
-        return [self.decode(row) for row in rows]
+            events = [self.decode(row) for row in rows]
+            await unseal(conn, events)
+        return events
 
     @asynccontextmanager
     async def _bounded(self) -> AsyncIterator[asyncpg.Connection]:
@@ -219,7 +226,9 @@ class EventLog:
 
     async def stream(self, stream_id: UUID) -> list[LoggedEvent]:
         rows = await self.pool.fetch(f"{self._select} WHERE originator_id = $1 ORDER BY originator_version", stream_id)
-        return [self.decode(row) for row in rows]
+        events = [self.decode(row) for row in rows]
+        await unseal(self.pool, events)
+        return events
 
     async def head(self, conn: asyncpg.Connection | None = None) -> int:
         head: int = await (conn or self.pool).fetchval(

@@ -62,6 +62,7 @@ class Action(str, Enum):
     USE_SEAL = "useSeal"
     DEFINE_POST = "definePost / appointStaff / recordAppraisal"
     READ_STAFF = "staff's names and phones (P11)"
+    ERASE_SUBJECT = "eraseSubject (PIPL art. 47)"
     READ_MODELS = "read models (community, tasks, burdenReport, …)"
     READ_LOG = "raw log (history, eventLog, entityAsOf, events)"
 
@@ -93,6 +94,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.USE_SEAL: frozenset(GOVERNMENT | {R.COMMITTEE}),
     Action.DEFINE_POST: frozenset({R.COMMITTEE, R.STREET_OFFICE}),
     Action.READ_STAFF: frozenset({R.COMMITTEE, R.STREET_OFFICE}),
+    Action.ERASE_SUBJECT: frozenset({R.ADMIN}),
     Action.READ_MODELS: frozenset(Role),
     Action.READ_LOG: frozenset(GOVERNMENT | {R.AUDITOR, R.INTEGRATOR, R.ADMIN}),
 }

@@ -39,6 +39,11 @@ def _aggregates() -> tuple[type[Aggregate], ...]:
 
 
 AGGREGATES: tuple[type[Aggregate], ...] = _aggregates()
+#: How an event's personal fields are stored (backend/application/personal.py), as the event catalog says it.
+PERSONAL_STORAGE = ("sealed: each personal field is stored as {\"sealed\": 1, \"kid\", \"iv\", \"ct\"}, AES-256-GCM of its"
+                    " JSON value under its data subject's key (associated data \"<stream id>/<field>\"); keys are kept"
+                    " outside the log and destroyed by eraseSubject (SubjectErased), after which the field reads as"
+                    " null")
 #: Fields every governance event carries besides its own.
 COMMON_FIELDS = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
                  "client_request_id", "community_code")
@@ -69,7 +74,8 @@ def topics_for(types: list[str] | None) -> list[str]:
 def describe() -> dict[str, dict[str, Any]]:
     """Each event type: its entity type, its own fields with their annotated types, its provision ids (from its
     aggregate's docstring and its own), and the fields that are personal data (an aggregate's `PERSONAL_FIELDS`:
-    shown only to whom the aggregate's `shows_personal_to` allows)."""
+    shown only to whom the aggregate's `shows_personal_to` allows), with the field naming their data subject and
+    how they are stored (sealed with the subject's key; null once the subject is erased)."""
     catalog = {}
     owners = {name: aggregate for aggregate in AGGREGATES for name in own_events(aggregate)}
     for name, cls in sorted(event_classes().items()):
@@ -79,6 +85,10 @@ def describe() -> dict[str, dict[str, Any]]:
         personal = sorted(set(getattr(aggregate, "PERSONAL_FIELDS", ())) & set(fields))
         provisions = sorted(set(re.findall(r"\bP\d{1,2}\b", f"{aggregate.__doc__ or ''} {cls.__doc__ or ''}")),
                             key=lambda p: int(p[1:]))
-        catalog[name] = {"entityType": cls.__qualname__.split(".")[0], "topic": get_topic(cls), "fields": fields,
-                         "provisions": provisions, "personalFields": personal}
+        entry: dict[str, Any] = {"entityType": cls.__qualname__.split(".")[0], "topic": get_topic(cls),
+                                 "fields": fields, "provisions": provisions, "personalFields": personal}
+        if personal:  # PIPL art. 47: how they are stored, and whose they are (backend/domain/personal.py)
+            entry["personalSubject"] = getattr(aggregate, "PERSONAL_SUBJECT", None)
+            entry["personalStorage"] = PERSONAL_STORAGE
+        catalog[name] = entry
     return catalog
