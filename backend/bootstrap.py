@@ -10,6 +10,7 @@ import psycopg
 import structlog
 
 from backend import config, database
+from backend.application.ballots import BallotBox
 from backend.application.feed import LiveFeed
 from backend.application.gateway import Commands
 from backend.application.governance import Gongzhi
@@ -39,6 +40,7 @@ class Platform:
     commands: Commands
     live: LiveModels  # the read models' changes, for the live subscriptions
     audit: AuditLog  # the verifiable log: leaf hashes (a trigger), signed checkpoints, proofs (backend/audit/)
+    ballots: BallotBox | None = None  # P26: secret ballots' box and their releases (backend/application/ballots.py)
 
     async def stop(self) -> None:
         """Stop everything, each part within STOP_TIMEOUT_S: a part that hangs (a connection held
@@ -46,6 +48,8 @@ class Platform:
         terminated, so that a stopping process always ends."""
         await _within("live feed", self.feed.stop())
         await _within("checkpoints", self.audit.stop())
+        if self.ballots is not None:
+            await _within("ballot releases", self.ballots.stop())
         await _within("projection runner", self.projections.stop())
         if not await _within("read pool", self.pool.close()):
             self.pool.terminate()
@@ -112,9 +116,12 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     runner.on_commit = live.publish
     commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2,
                         records)
-    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live, audit)
+    ballots = BallotBox(pool, events, commands.appender, app.mapper)
+    await ballots.prepare()  # the secret ballots' box, once per store
+    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live, audit, ballots)
     if follow:
         await runner.start()
         await feed.start()
         audit.start()  # a signed checkpoint every N events or T seconds
+        ballots.start()  # secret ballots released in shuffled batches (P26)
     return platform

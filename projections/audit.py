@@ -33,4 +33,5 @@ class AuditIndex(Projection):
     def record(self, w: Writes, e: LoggedEvent) -> None:
         w.insert("audit_index", position=e.position, entity_id=e.entity_id, entity_type=e.entity_type,
                  event_type=e.type, version=e.version, community_code=e.community_code, actor_id=e.actor["id"],
-                 actor_role=e.actor["role"], request_id=e.request_id, occurred_at=e.occurred_at)
+                 actor_role=e.actor["role"], request_id=e.request_id or "",  # a released secret ballot has none (P26)
+                 occurred_at=e.occurred_at)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from backend.domain.access import Role
+from backend.domain.access import Actor, Role
 from tests.harness import Client, district, token
 
 REGISTER = """mutation($input: RegisterCommunityInput!) { registerCommunity(input: $input) {
@@ -86,6 +86,49 @@ async def campaign(gql: Client, c: Community, closes_in: timedelta = timedelta(d
     return data["openEvaluationCampaign"]["campaign"]
 
 
+def open_ballot_campaign(direct_url: str, c: Community, targets: tuple[str, ...] = ("office",)) -> dict:
+    """P26: an evaluation campaign as one was opened before ballots became secret (its event has no `secret`): its
+    ballots are open ballots (EvaluationCast, with their voter). Appended straight to the store, as the old code
+    did; {"id": ...}."""
+    from backend import database
+    from backend.application.governance import Gongzhi
+    from backend.domain.evaluation import EvaluationCampaign
+    from backend.domain.stamp import Stamp
+    app = Gongzhi(database.eventsourcing_env(direct_url, 1))
+    try:
+        by = Stamp(Actor(f"committee-{c.code}", Role.COMMITTEE, c.code), "legacy-request")
+        campaign = EvaluationCampaign(title="旧评议", targets=[
+            {"id": t, "name": f"对象{t}", "kind": "GOVERNMENT_DEPARTMENT"} for t in targets],
+            closes_at=datetime.now(UTC) + timedelta(days=2), **by.on(c.code))
+        (stored,) = [app.mapper.to_stored_event(e) for e in campaign.collect_events()]
+        state = stored.state.replace(b',"secret":false', b"").replace(b'"secret":false,', b"")
+        assert b'"secret"' not in state
+        app.recorder.insert_events([stored.__class__(originator_id=stored.originator_id,
+                                                     originator_version=stored.originator_version,
+                                                     topic=stored.topic, state=state)])
+    finally:
+        app.close()
+    return {"id": str(campaign.id)}
+
+
+VERIFY_COUNTS = """query($id: ID!) { verifyEvaluationCounts(campaignId: $id) { ok participations releasedBallots
+  pendingBallots problems } }"""
+
+
+async def ballots_released(gql: Client, c: Community, campaign_id: str, ballots: int, timeout: float = 30) -> dict:
+    """P26: wait until a secret campaign's ballot box is empty and `ballots` of its ballots are in the log (a box
+    is released at GONGZHI_BALLOT_BATCH ballots, 10, or at the campaign's close); its verifyEvaluationCounts."""
+    import asyncio
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        check = (await gql.call(VERIFY_COUNTS, {"id": campaign_id}, c.auditor))["verifyEvaluationCounts"]
+        if check["pendingBallots"] == 0 and check["releasedBallots"] == ballots:
+            return check
+        assert time.monotonic() < deadline, check
+        await asyncio.sleep(0.3)
+
+
 # -- P8, P9: inspections and their cap, paper ledgers (tests/test_inspections.py, tests/test_archive.py) ---------
 INSPECTION_FIELDS = """id communityCode inspectingBody subject date quarter materialsRequested ordinal cap capScope
   exceeded organization recordedAt tallyId"""
@@ -157,8 +200,9 @@ HISTORY_WITH_ORG = """query($id: ID!) { history(entityId: $id) { position entity
 
 
 # -- every action once (the rebuild test's grown mix) -----------------------------------------------------------------
-async def every_action(gql: Client, c: Community) -> None:
-    """Each governance action at least once on `c` (allowed and refused), so that the log holds every event type."""
+async def every_action(gql: Client, c: Community, direct_url: str | None = None) -> None:
+    """Each governance action at least once on `c` (allowed and refused), so that the log holds every event type
+    (with `direct_url`, also an open-ballot campaign of before secret ballots and its EvaluationCast)."""
     rural = Community(f"{c.street}{int(c.code[-3:]) % 900 + 50:03d}")
     await gql.call(REGISTER, {"input": {"code": rural.code, "name": "青山村", "kind": "RURAL",
                                         "villageEnterpriseSeparated": False}}, c.office)
@@ -205,7 +249,13 @@ async def every_action(gql: Client, c: Community) -> None:
     await gql.call(REGISTER_ORG, {"input": {"name": "o", "category": "OTHER", "communityCode": c.code,
                                             "status": "FILED"}}, c.committee)
     opened = await campaign(gql, c)
-    await gql.call(CAST, {"input": {"campaignId": opened["id"], "targetId": "office", "satisfaction": "SATISFIED"}},
-                   c.resident("r1"))
+    for n in range(10):  # P26: a full batch of secret ballots, released into the log while the campaign is open
+        await gql.call(CAST, {"input": {"campaignId": opened["id"], "targetId": "office",
+                                        "satisfaction": ("SATISFIED", "DISSATISFIED")[n % 2]}}, c.resident(f"r{n}"))
+    await ballots_released(gql, c, opened["id"], 10)
+    if direct_url is not None:
+        old = open_ballot_campaign(direct_url, c)
+        await gql.call(CAST, {"input": {"campaignId": old["id"], "targetId": "office", "satisfaction": "SATISFIED"}},
+                       c.resident("r1"))
     declined = (await delegate(gql, c))["task"]
     await gql.call(DECLINE, {"id": declined["id"], "r": "自治"}, c.committee)

@@ -177,7 +177,7 @@ async def test_activity_with_volunteer_hours(gql: Client) -> None:
 async def test_evaluation_campaign_results_and_rules(gql: Client) -> None:
     c = await ops.community(gql)
     campaign = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
-        "communityCode": c.code, "title": "年度民主评议", "closesAt": ops.iso(timedelta(days=7)),
+        "communityCode": c.code, "title": "年度民主评议", "closesAt": ops.iso(timedelta(seconds=5)),
         "targets": [{"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"},
                     {"id": "water", "name": "供水", "kind": "MUNICIPAL_SERVICE"}]}},
         c.committee))["openEvaluationCampaign"]["campaign"]
@@ -195,6 +195,7 @@ async def test_evaluation_campaign_results_and_rules(gql: Client) -> None:
     outsider = token(Role.RESIDENT, f"{c.district}001009", "r-out")
     assert await gql.code(ops.CAST, {"input": {"campaignId": campaign["id"], "targetId": "office",
                                                "satisfaction": "SATISFIED"}}, outsider) == "FORBIDDEN"
+    await ops.ballots_released(gql, c, campaign["id"], 4)  # P26: secret ballots, released at the close (5 s)
     data = await read(gql, "query($id: ID!) { evaluationResults(campaignId: $id) { target { id name kind }"
                            " satisfied basicallySatisfied dissatisfied total satisfactionRate } }",
                       {"id": campaign["id"]}, c.resident("r0"), last)

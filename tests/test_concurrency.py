@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -52,22 +52,24 @@ async def test_simultaneous_evaluations_by_one_resident_leave_one(gql: Client, r
     outcomes = await codes_of(gql, ops.CAST, {"input": {"campaignId": campaign["id"], "targetId": "office",
                                                         "satisfaction": "SATISFIED"}}, c.resident("same-resident"))
     assert outcomes == Counter({"OK": 1, "DUPLICATE_EVALUATION": RACERS - 1})
-    log = (await gql.call(ops.EVENT_LOG, {"types": ["EvaluationCast"], "first": 1000}, c.auditor))["eventLog"]
+    # P26: a secret campaign: one participation in the log (who), one ballot in the box (what), nothing else
+    log = (await gql.call(ops.EVENT_LOG, {"types": ["EvaluationParticipationRecorded"], "first": 1000},
+                          c.auditor))["eventLog"]
     mine = [e for e in log if e["data"]["campaignId"] == campaign["id"]]
     assert len(mine) == 1 and mine[0]["data"]["residentId"] == "same-resident"
-    results = (await gql.call("query($id: ID!) { evaluationResults(campaignId: $id) { total } }",
-                              {"id": campaign["id"]}, c.committee,
-                              headers={"X-Consistent-After": str(mine[0]["position"])}))["evaluationResults"]
-    assert results == [{"total": 1}]
+    check = (await gql.call(ops.VERIFY_COUNTS, {"id": campaign["id"]}, c.committee,
+                            headers={"X-Consistent-After": str(mine[0]["position"])}))["verifyEvaluationCounts"]
+    assert check == {"ok": True, "participations": 1, "releasedBallots": 0, "pendingBallots": 1, "problems": []}
 
 
 async def test_many_residents_at_once_all_count(gql: Client) -> None:
     c = await ops.community(gql)
-    campaign = await ops.campaign(gql, c)
+    campaign = await ops.campaign(gql, c, closes_in=timedelta(seconds=5))
     variables = {"input": {"campaignId": campaign["id"], "targetId": "office", "satisfaction": "DISSATISFIED"}}
     responses = await asyncio.gather(*(gql.raw(ops.CAST, variables, c.resident(f"r{n}")) for n in range(RACERS)))
     positions = [r.json()["data"]["castEvaluation"]["position"] for r in responses]
     assert len(set(positions)) == RACERS
+    await ops.ballots_released(gql, c, campaign["id"], RACERS)  # P26: a batch while it is open, the rest at its close
     results = (await gql.call("query($id: ID!) { evaluationResults(campaignId: $id) { total dissatisfied } }",
                               {"id": campaign["id"]}, c.committee,
                               headers={"X-Consistent-After": str(max(positions))}))["evaluationResults"]

@@ -48,7 +48,7 @@ async def settled(conn: asyncpg.Connection) -> None:
 async def test_rebuild_gives_identical_tables(gql: Client, server: Server, direct_url: str) -> None:
     """Every read model, rebuilt from a log that holds every event type, equals what the live runner made."""
     c = await ops.community(gql)
-    await ops.every_action(gql, c)
+    await ops.every_action(gql, c, direct_url)
     await gql.code(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "x", "fromDepartment": "d"}},
                    c.department)
     conn = await connect(direct_url)

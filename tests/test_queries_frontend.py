@@ -233,13 +233,14 @@ async def test_residents_cannot_see_voters_through_the_campaign_reads(gql: Clien
     list, the campaign, its results) names no voter and no comment; the campaign type has no field that could
     (its fields are exactly the ones listed here)."""
     c = await ops.community(gql)
-    campaign = await ops.campaign(gql, c)
+    campaign = await ops.campaign(gql, c, closes_in=timedelta(seconds=4))
     voters = [f"voter-{uuid.uuid4().hex[:10]}" for _ in range(3)]
     comments = [f"意见{uuid.uuid4().hex[:6]}" for _ in voters]
     for voter, comment in zip(voters, comments):
         receipt = (await gql.call(ops.CAST, {"input": {"campaignId": campaign["id"], "targetId": "office",
                                                        "satisfaction": "SATISFIED", "comment": comment}},
                                   c.resident(voter)))["castEvaluation"]
+    await ops.ballots_released(gql, c, campaign["id"], 3)  # P26: secret ballots, released at the close
     for tok in (c.resident(voters[0]), c.resident("r-curious"), c.committee):
         bodies = [await persisted(gql, "CommunityCampaigns", {"scope": c.code}, tok, receipt["position"]),
                   await persisted(gql, "CampaignDetail", {"id": campaign["id"]}, tok),
@@ -250,7 +251,7 @@ async def test_residents_cannot_see_voters_through_the_campaign_reads(gql: Clien
         assert not [secret for secret in voters + comments if secret in text], text
     fields = await gql.call('{ __type(name: "EvaluationCampaign") { fields { name } } }', tok=c.resident("r-x"))
     assert {f["name"] for f in fields["__type"]["fields"]} == {
-        "id", "communityCode", "title", "targets", "closesAt", "openedAt", "open"}
+        "id", "communityCode", "title", "targets", "closesAt", "openedAt", "open", "secret"}
 
 
 async def test_the_evaluations_migration_refills_an_older_store_from_the_log(fresh_url: str, data_dir: Path) -> None:

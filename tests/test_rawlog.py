@@ -158,10 +158,11 @@ async def test_the_scope_column_is_derived_from_every_row_and_added_to_an_old_st
         await platform.stop()
 
 
-async def ballot(gql: Client) -> tuple[ops.Community, str, int]:
-    """A resident's ballot with a comment on the street office: (community, ballot id, its position)."""
+async def ballot(gql: Client, direct_url: str) -> tuple[ops.Community, str, int]:
+    """A resident's open ballot (a campaign of before secret ballots, P26) with a comment on the street office:
+    (community, ballot id, its position)."""
     c = await ops.community(gql, f"{district()}001001")
-    campaign = await ops.campaign(gql, c)
+    campaign = ops.open_ballot_campaign(direct_url, c)
     cast = (await gql.call(ops.CAST, {"input": {"campaignId": campaign["id"], "targetId": "office",
                                                 "satisfaction": "DISSATISFIED", "comment": "办事拖拉"}},
                            c.resident("resident-li-4")))["castEvaluation"]
@@ -176,8 +177,9 @@ LIVE = """subscription($after: Position, $scope: String) { events(after: $after,
   type actor { id role } data requestId } }"""
 
 
-async def test_p26_only_auditors_and_admins_see_a_ballots_voter_and_comment(gql: Client, server) -> None:
-    c, ballot_id, position = await ballot(gql)
+async def test_p26_only_auditors_and_admins_see_a_ballots_voter_and_comment(gql: Client, server,
+                                                                           direct_url: str) -> None:
+    c, ballot_id, position = await ballot(gql, direct_url)
     readers = [(Role.AUDITOR, c.district), (Role.STREET_OFFICE, c.street), (Role.DEPARTMENT, c.district),
                (Role.INTEGRATOR, ""), (Role.ADMIN, "")]  # an auditor first: its view must not reach the others
     for role, scope in readers:

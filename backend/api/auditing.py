@@ -24,9 +24,11 @@ from backend.domain.access import Action, Actor, Role, narrow
 from backend.domain.catalog import AGGREGATES, own_events, topics_for
 from backend.domain.community import Community as CommunityAggregate
 from backend.domain.errors import GongzhiError, InvalidInput, NotFound
-from backend.domain.evaluation import EvaluationBallot
+from backend.domain.evaluation import EvaluationBallot, EvaluationParticipation, SecretBallot
 
 BALLOT = "EvaluationCast"
+PARTICIPATION = "EvaluationParticipationRecorded"  # P26: who took part in a secret campaign (no choice)
+SECRET_BALLOT = "SecretBallotCast"  # P26: a released secret ballot (no voter; its comment hidden as an open one's)
 VOTER_FIELDS = frozenset({"resident_id", "comment"})  # P26: a ballot's voter and what they wrote
 VOTER_READERS = frozenset({Role.AUDITOR, Role.ADMIN})  # who may see them, until ballots are secret
 HIDDEN_VOTER = "resident"  # a ballot's actor id for every other reader (Actor.id is non-null)
@@ -42,7 +44,9 @@ def without_voter(e: LoggedEvent) -> LoggedEvent:
     """A ballot as readers who may not see its voter see it: no resident id, organization, comment or
     request ids (a client's id may name them; one request's ballots would be linked), the actor a
     placeholder. Any other event is unchanged."""
-    if e.type != BALLOT:
+    if e.type == SECRET_BALLOT:
+        return e._replace(hidden=frozenset({"comment"}))
+    if e.type not in (BALLOT, PARTICIPATION):
         return e
     actor: dict[str, Any] = {**e.actor, "id": HIDDEN_VOTER, "organization": None}
     return e._replace(actor=actor, request_id=None, client_request_id=None, hidden=VOTER_FIELDS)
@@ -78,7 +82,8 @@ def as_read_by(actor: Actor, events: list[LoggedEvent]) -> list[Event]:
 
 def state_json(aggregate: Any, voter: bool = True) -> dict[str, Any]:
     """An aggregate's state as JSON; without a ballot's voter and comment unless `voter` (P26)."""
-    hidden = VOTER_FIELDS if isinstance(aggregate, EvaluationBallot) and not voter else frozenset()
+    hidden = (VOTER_FIELDS if isinstance(aggregate, (EvaluationBallot, EvaluationParticipation, SecretBallot))
+              and not voter else frozenset())
     state = {"id": str(aggregate.id), "version": aggregate.version,
              "createdOn": aggregate.created_on.isoformat(), "modifiedOn": aggregate.modified_on.isoformat()}
     state.update({camel(k): jsonable(v) for k, v in vars(aggregate).items()

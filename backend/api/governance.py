@@ -18,12 +18,14 @@ from backend.api import reads
 from backend.api.commanding import app, arguments, run
 from backend.api.context import ctx
 from backend.api.types import Actor, Connection, Receipt
+from backend.application.ballots import BallotBox
 from backend.application.base import Receipt as CommandReceipt
 from backend.domain import community, evaluation, organization, task
+from backend.domain.access import Action
 from backend.domain.activity import Activity as ActivityAggregate
 from backend.domain.agreement import ServiceAgreement as AgreementAggregate
 from backend.domain.community import Community as CommunityAggregate
-from backend.domain.errors import NotFound
+from backend.domain.errors import InvalidInput, NotFound
 from backend.domain.evaluation import EvaluationCampaign as CampaignAggregate
 from backend.domain.organization import Organization as OrganizationAggregate
 from backend.domain.task import Task as TaskAggregate
@@ -300,6 +302,10 @@ class EvaluationCampaign:
     open: bool = strawberry.field(
         description="P26: whether closesAt is still ahead, as the server's clock says when it answers "
                     "(an open campaign takes ballots; a closed one only shows its results).")
+    secret: bool = strawberry.field(
+        default=False, description="P26: whether its ballots are secret (无记名投票: every campaign opened since; its "
+                                   "ballots are released into the log in shuffled batches, with no voter) or open "
+                                   "ballots (a campaign of before, each ballot with its voter); an addition.")
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, now: datetime) -> EvaluationCampaign:
@@ -308,7 +314,8 @@ class EvaluationCampaign:
         return cls(
             id=str(row["id"]), community_code=row["community_code"], title=row["title"],
             targets=[EvaluationTarget.from_dict(x) for x in json.loads(row["targets"])],
-            closes_at=row["closes_at"], opened_at=row["opened_at"], open=row["closes_at"] > now)
+            closes_at=row["closes_at"], opened_at=row["opened_at"], open=row["closes_at"] > now,
+            secret=row["secret"])
 
     @classmethod
     def from_aggregate(cls, aggregate: CampaignAggregate) -> EvaluationCampaign:
@@ -316,7 +323,8 @@ class EvaluationCampaign:
         return cls(
             id=strawberry.ID(str(aggregate.id)), community_code=aggregate.community_code, title=aggregate.title,
             targets=[EvaluationTarget.from_dict(x) for x in aggregate.targets], closes_at=aggregate.closes_at,
-            opened_at=aggregate.created_on, open=aggregate.closes_at > aggregate.created_on)
+            opened_at=aggregate.created_on, open=aggregate.closes_at > aggregate.created_on,
+            secret=bool(getattr(aggregate, "secret", False)))
 
 
 @strawberry.type
@@ -335,6 +343,52 @@ class TargetResult:
         total = s + b + d
         return cls(target=EvaluationTarget.from_dict(target), satisfied=s, basically_satisfied=b, dissatisfied=d,
                    total=total, satisfaction_rate=(s + b) / total if total else 0.0)
+
+
+BallotStatus = strawberry.enum(
+    evaluation.BallotStatus, name="BallotStatus", description="P26: a secret ballot, by its receipt: COUNTED (released into the log), PENDING "
+                                     "(in the ballot box until its batch is released), UNKNOWN (no such receipt).")
+
+
+@strawberry.type(description="P26: where a secret ballot stands, found by its receipt (ballotCounted).")
+class BallotCheck:
+    status: BallotStatus
+    campaign_id: strawberry.ID | None = None
+    target_id: strawberry.ID | None = None
+    satisfaction: Satisfaction | None = strawberry.field(
+        default=None, description="The choice the ballot carries, as released (the receipt's holder knows it).")
+    position: int | None = strawberry.field(
+        default=None, description="The SecretBallotCast's position in the log (eventProof proves it is there).")
+    batch_id: strawberry.ID | None = strawberry.field(default=None, description="The release it came in.")
+    batch_size: int | None = None
+    released_at: datetime | None = None
+
+
+@strawberry.type
+class CountCheck:
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    participations: int
+    secret_ballots: int
+
+
+@strawberry.type
+class TargetCountCheck:
+    target_id: strawberry.ID
+    published: CountCheck = strawberry.field(description="The tallies evaluationResults answers.")
+    logged: CountCheck = strawberry.field(description="The same, recomputed from the log's events.")
+
+
+@strawberry.type(description="P26: a campaign's published counts checked against the log (verifyEvaluationCounts).")
+class CountVerification:
+    ok: bool
+    position: int = strawberry.field(description="The log position the tallies (and the recount) stand at.")
+    participations: int
+    released_ballots: int
+    pending_ballots: int = strawberry.field(description="Secret ballots still in the ballot box.")
+    targets: list[TargetCountCheck]
+    problems: list[str]
 
 
 # -- results and inputs ---------------------------------------------------------------------------
@@ -544,6 +598,42 @@ class Query:
         row = await reads.row_by_id(ctx(info), "evaluation_campaigns", id)
         return EvaluationCampaign.from_row(row, datetime.now(UTC)) if row else None
 
+    @strawberry.field(description="P26: whether the secret ballot with this receipt (castEvaluation's ballotReceipt) "
+                                  "is counted: released into the log (where, in which batch), pending in the "
+                                  "ballot box, or unknown. For every role that reads the read models; only the "
+                                  "receipt's holder can ask about their ballot (an addition to the contract).")
+    async def ballot_counted(self, info: strawberry.Info, receipt: str) -> BallotCheck:
+        c = ctx(info)
+        c.authorize(Action.READ_MODELS)
+        if not 0 < len(receipt) <= 100:
+            raise InvalidInput("a ballot receipt is 1 to 100 characters", field="receipt")
+        found = await ballot_box(info).counted(evaluation.receipt_hash(receipt))
+        if found["status"] != "COUNTED":
+            return BallotCheck(status=BallotStatus[found["status"]])
+        return BallotCheck(
+            status=BallotStatus.COUNTED, campaign_id=strawberry.ID(str(found["campaign_id"])),
+            target_id=strawberry.ID(found["target_id"]), satisfaction=Satisfaction(found["satisfaction"]),
+            position=found["position"], batch_id=strawberry.ID(str(found["batch_id"])),
+            batch_size=found["batch_size"], released_at=found["released_at"])
+
+    @strawberry.field(description="P26: recount a campaign from the log (its open ballots, released secret ballots "
+                                  "and participations, up to where the tallies stand) and compare with the published "
+                                  "tallies, and the participations with the ballots released and pending; for every "
+                                  "role that reads the read models of its community (an addition to the contract).")
+    async def verify_evaluation_counts(self, info: strawberry.Info, campaign_id: strawberry.ID) -> CountVerification:
+        c = ctx(info)
+        campaign = await reads.row_by_id(c, "evaluation_campaigns", campaign_id, "campaignId")
+        if campaign is None:
+            raise NotFound(f"no evaluation campaign {campaign_id}")
+        result = await ballot_box(info).verify(campaign["id"], campaign["community_code"])
+        return CountVerification(
+            ok=result["ok"], position=result["position"], participations=result["participations"],
+            released_ballots=result["releasedBallots"], pending_ballots=result["pendingBallots"],
+            targets=[TargetCountCheck(target_id=strawberry.ID(t["targetId"]), published=CountCheck(
+                **{camel_to_snake(k): v for k, v in t["published"].items()}), logged=CountCheck(
+                **{camel_to_snake(k): v for k, v in t["logged"].items()})) for t in result["targets"]],
+            problems=result["problems"])
+
     @strawberry.field
     async def evaluation_results(self, info: strawberry.Info, campaign_id: strawberry.ID) -> list[TargetResult]:
         c = ctx(info)
@@ -622,7 +712,21 @@ class Mutation:
 
     @strawberry.mutation
     async def cast_evaluation(self, info: strawberry.Info, input: CastEvaluationInput) -> Receipt:
-        return Receipt.from_receipt(await run(info, app(info).cast_evaluation, **arguments(input)))
+        """P26: in a secret campaign, the answer's ballotReceipt is the ballot's receipt, given once."""
+        receipt = Receipt.from_receipt(await run(info, app(info).cast_evaluation, **arguments(input)))
+        if receipt.ballot_receipt is not None:
+            ballot_box(info).nudge()  # a ballot went into the box: a release may be due
+        return receipt
+
+
+def ballot_box(info: strawberry.Info) -> BallotBox:
+    box = ctx(info).platform.ballots
+    assert box is not None
+    return box
+
+
+def camel_to_snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name)
 
 
 # -- live read models ------------------------------------------------------------------------------

@@ -66,12 +66,17 @@ class Receipt:
     position: Position
     entity_id: strawberry.ID
     version: int
+    ballot_receipt: str | None = strawberry.field(
+        default=None, description="P26: a secret ballot's receipt (castEvaluation in a secret campaign): a code only "
+                                  "its resident holds (the server keeps its SHA-256 alone), to check with "
+                                  "ballotCounted that the ballot was counted; null for every other command and for "
+                                  "an idempotent repeat (an addition to the contract).")
 
     @classmethod
     def from_receipt(cls, receipt: CommandReceipt) -> Receipt:
-        """A command's receipt (backend/application/base.py)."""
+        """A command's receipt (backend/application/base.py; a secret cast's carries its ballot's receipt)."""
         return cls(position=Position(receipt.position), entity_id=strawberry.ID(receipt.entity_id),
-                   version=receipt.version)
+                   version=receipt.version, ballot_receipt=getattr(receipt, "ballot_receipt", None))
 
 
 @strawberry.type

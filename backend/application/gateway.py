@@ -69,7 +69,8 @@ class Commands:
         for step in run:
             with run.answering():
                 run.answer = await (self.events.aggregate(step.stream_id) if isinstance(step, Load)
-                                    else self.appender.append(await self.stored(step.aggregate.collect_events())))
+                                    else self.appender.append(await self.stored(step.aggregate.collect_events()),
+                                                              rows=step.rows))
         return run.result  # type: ignore[return-value]
 
     async def stored(self, events: Sequence[Any]) -> list[StoredEvent]:
@@ -106,7 +107,7 @@ class Commands:
                     run.answer = await self.events.aggregate(step.stream_id)
                 else:
                     stored = await self.stored(step.aggregate.collect_events())
-                    await self.appender.append(stored, KeyedSave(key, conclude))
+                    await self.appender.append(stored, KeyedSave(key, conclude), step.rows)
             if isinstance(step, Load) or run.error is not None:
                 continue  # an error is thrown into the command (an ended one raises it again)
             if isinstance(ended[0], GongzhiError):

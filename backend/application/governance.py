@@ -7,17 +7,21 @@ synchronously here or on the event loop (backend/application/gateway.py).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
+from backend.application import ballots
 from backend.application.base import Receipt, acting, entity_id_of, now
 from backend.application.erasure import PersonalData
 from backend.application.inspections import BurdenRecords
 from backend.application.rules import BurdenRules
-from backend.application.steps import Steps, command
+from backend.application.steps import Commit, Steps, command
+from backend.application.store import RowsRecorder
 from backend.application.work import CommunityWork
 from backend.domain import values
 from backend.domain.access import Action, authorize
@@ -26,12 +30,28 @@ from backend.domain.activity import volunteer_hours as checked_hours
 from backend.domain.agreement import ServiceAgreement
 from backend.domain.community import Community, CommunityKind, duty_items, village_enterprise_separation
 from backend.domain.errors import AlreadyExists, DuplicateEvaluation, NotFound, OffListTask, QuotaNotAllowed
-from backend.domain.evaluation import EvaluationBallot, EvaluationCampaign, Satisfaction, evaluation_targets
+from backend.domain.evaluation import (
+    EvaluationBallot,
+    EvaluationCampaign,
+    EvaluationParticipation,
+    Satisfaction,
+    checked_choice,
+    evaluation_targets,
+    receipt_hash,
+)
 from backend.domain.organization import Organization, OrganizationCategory, OrganizationStatus
 from backend.domain.stamp import Stamp, StampedEvent
 from backend.domain.task import DelegationRefusal, Task, basis_for, quota_refusal
 
-__all__ = ["Gongzhi", "Receipt", "entity_id_of", "now"]
+__all__ = ["BallotReceipt", "Gongzhi", "Receipt", "entity_id_of", "now"]
+
+
+@dataclass(frozen=True)
+class BallotReceipt(Receipt):
+    """A secret cast's receipt: where the participation stands, and the ballot's receipt (a random code the
+    resident alone holds; its SHA-256 is on the ballot when it is released)."""
+
+    ballot_receipt: str | None = None
 
 
 class Gongzhi(BurdenRules, BurdenRecords, CommunityWork, PersonalData):
@@ -197,15 +217,46 @@ class Gongzhi(BurdenRules, BurdenRecords, CommunityWork, PersonalData):
     @command(Action.CAST_EVALUATION)
     def cast_evaluation(self, by: Stamp, campaign_id: str, target_id: str, satisfaction: str,
                         comment: str | None = None) -> Steps[Receipt]:
+        """P26: a resident's evaluation of one target. In a secret campaign (every new one) the log gets the
+        resident's participation and the ballot box the choice, in one transaction (backend/application/ballots.py);
+        the answer carries the ballot's receipt, which nothing keeps but its hash. In an open-ballot campaign of
+        before, the ballot is one event with its voter, as it was."""
         campaign_uuid, target_id = values.uuid(campaign_id, "campaignId"), values.identifier(target_id, "targetId")
         satisfaction_ = Satisfaction(values.choice(satisfaction, Satisfaction, "satisfaction"))
         comment = values.optional_text(comment, "comment", 2000, multiline=True)
         acting(by)
         campaign = yield from self._get(EvaluationCampaign, campaign_uuid, "campaign")
         authorize(by.actor, Action.CAST_EVALUATION, campaign.community_code)
-        ballot = EvaluationBallot.cast(campaign, target_id, satisfaction_, comment, now(), by)
-        return (yield from self._commit(ballot, DuplicateEvaluation(
-            "this resident has already evaluated this target in this campaign")))
+        duplicate = DuplicateEvaluation("this resident has already evaluated this target in this campaign")
+        if not getattr(campaign, "secret", False):
+            ballot = EvaluationBallot.cast(campaign, target_id, satisfaction_, comment, now(), by)
+            return (yield from self._commit(ballot, duplicate))
+        participation = EvaluationParticipation.record(campaign, target_id, now(), by)
+        choice, comment = checked_choice(satisfaction_, comment)
+        code = ballots.new_receipt()
+        try:
+            positions = yield Commit(participation, (ballots.deposit(campaign, target_id, choice, comment,
+                                                                     receipt_hash(code)),))
+        except IntegrityError:
+            raise duplicate from None
+        return BallotReceipt(positions[-1], entity_id_of(participation), participation.version, code)
+
+    # The synchronous path (the CLI, the demo loader) runs a commit's rows (a ballot into the box) in the library's
+    # insert transaction: its recorder with a hook (backend/application/store.py, RowsRecorder).
+    env: ClassVar[dict[str, str]] = {**BurdenRules.env,
+                                     "APPLICATION_RECORDER_TOPIC": "backend.application.store:RowsRecorder"}
+    _box_ready = False
+
+    def commit_now(self, step: Commit) -> list[int]:
+        if not step.rows:
+            return super().commit_now(step)
+        if not isinstance(self.recorder, RowsRecorder):
+            raise TypeError("a commit with rows needs the PostgreSQL recorder (RowsRecorder)")
+        if not self._box_ready:
+            with self.recorder.datastore.transaction(commit=True) as curs:
+                ballots.prepare_now(curs)
+            self._box_ready = True
+        return [recording.notification.id for recording in self.save(step.aggregate, rows=step.rows)]
 
     # -- reading the log ----------------------------------------------------------------------
     def stream_id(self, entity_id: str) -> UUID:

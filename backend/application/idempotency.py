@@ -101,10 +101,18 @@ def canonical(value: Any) -> Any:
     raise TypeError(f"a command argument of type {type(value).__name__} has no canonical form")
 
 
+#: Arguments a command's fingerprint leaves out: a secret ballot's choice (P26). The record names its actor, so a
+#: fingerprint over the choice would let anyone who reads the table try the three satisfactions and find it; a
+#: repeat with another choice and the same key answers the first answer.
+SECRET_ARGUMENTS = {"cast_evaluation": frozenset({"satisfaction", "comment"})}
+
+
 def key_of(command: str, stamp: Stamp, args: Sequence[Any], kwargs: dict[str, Any]) -> Key | None:
     """The key a command is run with (None if its request sent none), with the command's fingerprint."""
     if stamp.idempotency_key is None:
         return None
+    secret = SECRET_ARGUMENTS.get(command, frozenset())
+    kwargs = {k: v for k, v in kwargs.items() if k not in secret}
     actor = stamp.actor
     text = json.dumps([command, actor.role.value, actor.scope, canonical(list(args)), canonical(kwargs)],
                       sort_keys=True, separators=(",", ":"), ensure_ascii=False)

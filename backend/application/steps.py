@@ -37,9 +37,11 @@ class Load:
 
 @dataclass(frozen=True)
 class Commit:
-    """Append the aggregate's pending events; answers their positions, in order."""
+    """Append the aggregate's pending events; answers their positions, in order. `rows` (backend/application/store.py,
+    `Row`) are run in the same transaction, after the events: both commit or neither does."""
 
     aggregate: Aggregate
+    rows: tuple[Any, ...] = ()
 
 
 Step = Load | Commit

@@ -16,22 +16,43 @@ in the save's savepoint, right after its events, so both commit or neither does.
 keyed save is written save by save in savepoints from the start (a keyed save's command is ended
 while its record is made, which must happen once), and a key another request recorded first
 fails the save alone (KeyTaken), as a conflict does.
+
+A save may also carry rows (`Row`): statements run in the same savepoint right after its events, each of which
+must answer a row (`RETURNING`, or a `SELECT ... WHERE` that checks what it did), else the save fails alone as a
+conflict does (IntegrityError). A secret ballot waits in the ballot box so (backend/application/ballots.py): its
+row is inserted with its resident's participation event, and a release deletes the rows it appends as events.
+The synchronous path (`RowsRecorder`, the library's recorder with a hook) runs a save's rows in its transaction.
 """
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
 
 from backend.application.idempotency import INSERT as INSERT_KEY
 from backend.application.idempotency import KeyedSave, KeyTaken
 
 MAX_BATCH = 500  # saves in one transaction
-Pending = tuple[Sequence[StoredEvent], "asyncio.Future[list[int]]", KeyedSave | None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A statement run in a save's savepoint after its events (asyncpg's `$1`-style parameters, each used once and
+    in order, so that the synchronous path can run it too); it must answer a row, or the save fails as a conflict."""
+
+    sql: str
+    args: tuple[Any, ...] = ()
+
+
+Pending = tuple[Sequence[StoredEvent], "asyncio.Future[list[int]]", KeyedSave | None, Sequence[Row]]
 
 
 def positions(events: Sequence[StoredEvent], ids: dict[tuple[Any, int], int]) -> list[int]:
@@ -58,11 +79,12 @@ class AsyncAppender:
         self._pending: list[Pending] = []
         self._writing: asyncio.Task[None] | None = None
 
-    async def append(self, events: Sequence[StoredEvent], keyed: KeyedSave | None = None) -> list[int]:
-        """Positions of `events` once committed (with `keyed`'s record, if given); IntegrityError if they
-        conflict, KeyTaken if another request recorded the key first."""
+    async def append(self, events: Sequence[StoredEvent], keyed: KeyedSave | None = None,
+                     rows: Sequence[Row] = ()) -> list[int]:
+        """Positions of `events` once committed (with `rows` and `keyed`'s record, if given); IntegrityError if they
+        conflict (or a row answers none), KeyTaken if another request recorded the key first."""
         future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
-        self._pending.append((events, future, keyed))
+        self._pending.append((events, future, keyed, rows))
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_pending())
             self._writing.add_done_callback(self._fail_pending)
@@ -73,7 +95,7 @@ class AsyncAppender:
         error = None if task.cancelled() else task.exception()
         if error is not None:
             pending, self._pending = self._pending, []
-            for _, future, _ in pending:
+            for _, future, _, _ in pending:
                 if not future.done():
                     future.set_exception(error)
 
@@ -86,7 +108,7 @@ class AsyncAppender:
                         outcomes = await self._write(conn, batch)
                     except Exception as e:  # noqa: BLE001 - the whole batch failed; each save hears why
                         outcomes = [e] * len(batch)
-                    for (_, future, _), outcome in zip(batch, outcomes, strict=True):
+                    for (_, future, _, _), outcome in zip(batch, outcomes, strict=True):
                         if future.done():  # its caller went away
                             continue
                         if isinstance(outcome, Exception):
@@ -95,33 +117,38 @@ class AsyncAppender:
                             future.set_result(outcome)
 
     async def _write(self, conn: asyncpg.Connection, batch: list[Pending]) -> list[Any]:
-        if not any(keyed for _, _, keyed in batch):
+        if not any(keyed or rows for _, _, keyed, rows in batch):
             # three round trips: BEGIN with the lock and the NOTIFY, the INSERT, the COMMIT
             try:
                 try:
                     await conn.execute(f"BEGIN; {self._open}")
-                    ids = await self._insert_rows(conn, [e for events, _, _ in batch for e in events])
+                    ids = await self._insert_rows(conn, [e for events, _, _, _ in batch for e in events])
                     await conn.execute("COMMIT")
                 except BaseException:
                     if not conn.is_closed():
                         await conn.execute("ROLLBACK")
                     raise
-                return [positions(events, ids) for events, _, _ in batch]
+                return [positions(events, ids) for events, _, _, _ in batch]
             except asyncpg.UniqueViolationError:
                 pass
         outcomes: list[Any] = []
         async with conn.transaction():
             await conn.execute(self._open)
-            for events, _, keyed in batch:
+            for events, _, keyed, rows in batch:
                 try:
                     async with conn.transaction():  # a savepoint: one conflict must not sink the batch
                         ids = await self._insert_rows(conn, events)
                         at = positions(events, ids)
+                        for row in rows:
+                            if await conn.fetchval(row.sql, *row.args) is None:
+                                raise IntegrityError(f"a save's row answered none: {row.sql.split()[0]}")
                         if keyed is not None:
                             await self._record(conn, keyed, events, at)
                     outcomes.append(at)
                 except asyncpg.UniqueViolationError as e:
                     outcomes.append(IntegrityError(str(e)))
+                except IntegrityError as e:
+                    outcomes.append(e)
                 except (KeyTaken, SaveFailed) as e:
                     outcomes.append(e.__cause__ if isinstance(e, SaveFailed) else e)
         return outcomes
@@ -143,3 +170,18 @@ class AsyncAppender:
                                 [e.originator_version for e in events], [e.topic for e in events],
                                 [e.state for e in events])
         return {(row[0], row[1]): row[2] for row in rows}
+
+
+PARAMETER = re.compile(r"\$\d+")
+
+
+class RowsRecorder(PostgresApplicationRecorder):
+    """The library's recorder, which also runs a save's rows (`Application.save(aggregate, rows=[...])`) in the
+    transaction that inserts its events: the synchronous path (the CLI, the demo loader) of `Row`."""
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        for row in kwargs.get("rows", ()):
+            curs.execute(PARAMETER.sub("%s", row.sql), row.args)
+            if curs.fetchone() is None:
+                raise IntegrityError(f"a save's row answered none: {row.sql.split()[0]}")

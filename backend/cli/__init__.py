@@ -294,3 +294,7 @@ app.add_typer(audit_app, name="audit")
 from backend.cli.fuzz import fuzz  # the whole schema fuzzed over HTTP (needs the test extras)
 
 app.command("fuzz")(fuzz)
+
+from backend.cli.ballots import ballots_app  # P26: secret ballots: release the box's due ballots, recount a campaign
+
+app.add_typer(ballots_app, name="ballots")
