@@ -141,10 +141,17 @@ class AuditLog:
                                     have * TILE, whole * TILE)
             run = [bytes(r[0]) for r in rows]
             made = [(have + i, tile_hash(run[i * TILE:(i + 1) * TILE])) for i in range(len(run) // TILE)]
-            await conn.executemany("INSERT INTO gongzhi_tiles (tile, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                   made)
+            try:
+                async with conn.transaction():  # a savepoint: a reader's read-only transaction caches nothing
+                    await conn.executemany("INSERT INTO gongzhi_tiles (tile, hash) VALUES ($1, $2) "
+                                           "ON CONFLICT DO NOTHING", made)
+            except asyncpg.ReadOnlySQLTransactionError:
+                pass  # the tiles made here are used all the same, and cached by the next writer
+        else:
+            made = []
         tiles = {r[0]: bytes(r[1]) for r in await conn.fetch(
             "SELECT tile, hash FROM gongzhi_tiles WHERE tile < $1", whole)}
+        tiles = {**dict(made), **tiles}
         leaves: dict[int, bytes] = {}
         for t in sorted({whole} | {i // TILE for i in around}):  # by index ranges (the primary key's order)
             rows = await conn.fetch("SELECT idx, leaf FROM gongzhi_leaves WHERE idx >= $1 AND idx < $2",
