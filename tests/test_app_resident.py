@@ -80,8 +80,10 @@ async def test_p26_resident_casts_once_and_a_second_attempt_is_explained_as_a_du
                                                                                          browser: Browser) -> None:
     """P26: a resident opens the committee's link, evaluates a target (满意, with a comment): it shows 已评价 and offers
     no second form. On another phone (which does not remember it) the same resident tries again: the server answers
-    DUPLICATE_EVALUATION, shown in words with the target's name, and the target shows 已评价. The log holds exactly
-    one ballot of that resident for that target, with the first choice. The results show the tally and the rate."""
+    DUPLICATE_EVALUATION, shown in words with the target's name, and the target shows 已评价. The campaign is secret:
+    the first phone shows the ballot's receipt and, checked, that it waits in the ballot box; the log holds exactly
+    one participation of that resident for that target, and no choice of theirs. The results count no ballot until
+    the box is released."""
     c = await ops.community(gql)
     opened = (await gql.call(ops.OPEN_CAMPAIGN, {"input": {
         "communityCode": c.code, "title": "社区服务满意度评议", "closesAt": ops.iso(timedelta(days=3)),
@@ -104,6 +106,13 @@ async def test_p26_resident_casts_once_and_a_second_attempt_is_explained_as_a_du
     await office.get_by_role("button", name="提交评价").tap()
     await expect(office.locator(".done")).to_have_text("已评价")
     await expect(office.get_by_role("button", name="提交评价")).to_have_count(0)
+    # P26: a secret ballot: the phone shows its receipt, and checks that it waits in the ballot box.
+    await expect(page.locator("[data-secret]")).to_contain_text("无记名投票")
+    receipt = await office.locator("[data-receipt]").get_attribute("data-receipt")
+    assert receipt and len(receipt) >= 16
+    await expect(office.locator("[data-receipt]")).to_contain_text(f"投票凭证：{receipt}")
+    await office.get_by_role("button", name="核对是否计入").tap()
+    await expect(office.get_by_role("status")).to_have_text("待公布：选票在票箱中，攒满一批或评议截止后公布")
     # The other target is still open to evaluate.
     await expect(page.locator('[data-target="water"]').get_by_role("button", name="提交评价")).to_be_visible()
     await screen_is_usable(page)
@@ -121,21 +130,22 @@ async def test_p26_resident_casts_once_and_a_second_attempt_is_explained_as_a_du
     await expect(office.locator(".done")).to_have_text("已评价")
     await screen_is_usable(page)
 
-    # Results: the first ballot alone counts; no voter, no comment.
+    # Results: the ballot waits in the box (one of a batch of 10, or the close), so nothing counts yet; no voter.
     await page.get_by_role("link", name="评议结果").tap()
     result = page.locator('[data-result="office"]')
-    await expect(result).to_contain_text("满意 1 · 基本满意 0 · 不满意 0（共 1 票）")
-    await expect(result).to_contain_text("满意率 100%")
+    await expect(result).to_contain_text("满意 0 · 基本满意 0 · 不满意 0（共 0 票）")
+    await expect(page.locator("[data-secret]")).to_contain_text("无记名投票")
     await expect(page.locator('[data-result="water"]')).to_contain_text("（共 0 票）")
     assert "办事很快" not in await page.content() and "resident-ballot" not in await page.locator("main").inner_text()
     await screen_is_usable(page)
     await second.close()
 
-    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000, "types": ["EvaluationCast"]},
+    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000,
+                                          "types": ["EvaluationParticipationRecorded", "EvaluationCast"]},
                           c.auditor))["eventLog"]
     ballots = [e for e in log if e["data"].get("campaignId") == campaign["id"]]
-    assert len(ballots) == 1, ballots
-    assert ballots[0]["data"]["targetId"] == "office" and ballots[0]["data"]["satisfaction"] == "SATISFIED"
+    assert [e["type"] for e in ballots] == ["EvaluationParticipationRecorded"], ballots
+    assert ballots[0]["data"]["targetId"] == "office" and "satisfaction" not in ballots[0]["data"]
     assert ballots[0]["actor"]["id"] == "resident-ballot"
 
 
@@ -213,8 +223,8 @@ async def test_p26_a_ballot_cast_after_the_campaign_closed_is_refused_and_the_re
     await expect(page.get_by_role("button", name="提交评价")).to_have_count(0)
     await screen_is_usable(page)
     await context.close()
-    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000, "types": ["EvaluationCast"]},
-                          c.auditor))["eventLog"]
+    log = (await gql.call(ops.EVENT_LOG, {"after": after, "first": 1000, "types": [
+        "EvaluationCast", "EvaluationParticipationRecorded", "SecretBallotCast"]}, c.auditor))["eventLog"]
     assert [e for e in log if e["data"].get("campaignId") == campaign["id"]] == []
 
 

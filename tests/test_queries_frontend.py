@@ -199,7 +199,7 @@ async def test_residents_find_their_communitys_campaigns_with_title_targets_and_
     assert at(first["closesAt"]) == at(campaign["closesAt"]) and at(first["openedAt"]) == at(campaign["openedAt"])
     assert at(newest["openedAt"]) >= at(first["openedAt"])
     detail = (await data(gql, "CampaignDetail", {"id": campaign["id"]}, resident))["evaluationCampaign"]
-    assert detail == first
+    assert detail == {**first, "secret": True}  # P26: a new campaign's ballots are secret
     assert (await data(gql, "CampaignDetail", {"id": str(uuid.uuid4())}, resident))["evaluationCampaign"] is None
     assert await code(gql, "CampaignDetail", {"id": "not-a-uuid"}, resident) == "INVALID_INPUT"
 
@@ -278,11 +278,14 @@ async def test_the_evaluations_migration_refills_an_older_store_from_the_log(fre
             tallies = [dict(r) for r in await conn.fetch("SELECT * FROM evaluation_tallies")]
             assert before["position"] == receipt.position and before["opened_at"] == campaign.created_on
             # What a store of the earlier release holds: no position, no opened_at, migration 3 not applied.
+            # (and none of migration 4's secret ballots, which came after it)
             await conn.execute("DROP INDEX evaluation_campaigns_community;"
-                               " ALTER TABLE evaluation_campaigns DROP COLUMN position, DROP COLUMN opened_at;"
-                               " DELETE FROM read_model_migrations WHERE projection = 'evaluations' AND version = 3")
+                               " ALTER TABLE evaluation_campaigns DROP COLUMN position, DROP COLUMN opened_at,"
+                               " DROP COLUMN secret; DROP TABLE evaluation_ballots;"
+                               " ALTER TABLE evaluation_tallies DROP COLUMN participations, DROP COLUMN secret_ballots;"
+                               " DELETE FROM read_model_migrations WHERE projection = 'evaluations' AND version >= 3")
             others = await conn.fetchval("SELECT position FROM projection_tracking WHERE name = 'tasks'")
-        assert await platform.projections.migrate() == ["evaluations 3"]
+        assert await platform.projections.migrate() == ["evaluations 3", "evaluations 4"]
         async with platform.pool.acquire() as conn:
             assert await conn.fetchval("SELECT position FROM projection_tracking WHERE name = 'evaluations'") == 0
             assert await conn.fetchval("SELECT count(*) FROM evaluation_campaigns") == 0

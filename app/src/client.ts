@@ -22,7 +22,7 @@ import type { Activity, Task } from "./types";
 /** The types without an id of their own, or whose id is unique only within their parent (a campaign's target:
  * two campaigns may both name a target "office", P26): embedded in their parent in the cache (Graphcache's `keys`). */
 const EMBEDDED = ["ActivityConnection", "ActivityEdge", "ActivityResult", "AgreementResult", "BurdenReport",
-  "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem", "EvaluationTarget",
+  "BallotCheck", "CampaignResult", "CommunityConnection", "CommunityEdge", "CommunityResult", "DutyItem", "EvaluationTarget",
   "EvaluationCampaignConnection", "EvaluationCampaignEdge", "Event", "OrganizationConnection", "OrganizationEdge",
   "OrganizationResult", "PageInfo", "Receipt", "ServiceAgreementConnection", "ServiceAgreementEdge", "TargetResult",
   "TaskConnection", "TaskEdge", "TaskResult",

@@ -17,6 +17,12 @@ export type AppraisalGrade =
   | 'EXCELLENT'
   | 'INCOMPETENT';
 
+/** P26: a secret ballot, by its receipt: COUNTED (released into the log), PENDING (in the ballot box until its batch is released), UNKNOWN (no such receipt). */
+export type BallotStatus =
+  | 'COUNTED'
+  | 'PENDING'
+  | 'UNKNOWN';
+
 /** What a burden alert is about. */
 export type BurdenAlertKind =
   | 'INSPECTION_CAP_EXCEEDED'
@@ -260,6 +266,13 @@ export type AppointStaffMutationVariables = Exact<{
 
 export type AppointStaffMutation = { appointStaff: { __typename: 'StaffResult', staff: { __typename: 'Staff', id: string, postId: string, personId: string, name: string | null, phone: string | null, appointedAt: string }, receipt: { __typename: 'Receipt', position: number, entityId: string, version: number } } };
 
+export type BallotCountedQueryVariables = Exact<{
+  receipt: string;
+}>;
+
+
+export type BallotCountedQuery = { ballotCounted: { __typename: 'BallotCheck', status: BallotStatus, position: number | null, batchSize: number | null, releasedAt: string | null } };
+
 export type BurdenAlertsQueryVariables = Exact<{
   scope: string;
 }>;
@@ -282,14 +295,14 @@ export type CampaignDetailQueryVariables = Exact<{
 }>;
 
 
-export type CampaignDetailQuery = { evaluationCampaign: { __typename: 'EvaluationCampaign', id: string, communityCode: string, title: string, openedAt: string, closesAt: string, open: boolean, targets: Array<{ __typename: 'EvaluationTarget', id: string, name: string, kind: EvaluationTargetKind }> } | null };
+export type CampaignDetailQuery = { evaluationCampaign: { __typename: 'EvaluationCampaign', id: string, communityCode: string, title: string, openedAt: string, closesAt: string, open: boolean, secret: boolean, targets: Array<{ __typename: 'EvaluationTarget', id: string, name: string, kind: EvaluationTargetKind }> } | null };
 
 export type CastEvaluationMutationVariables = Exact<{
   input: CastEvaluationInput;
 }>;
 
 
-export type CastEvaluationMutation = { castEvaluation: { __typename: 'Receipt', position: number, entityId: string, version: number } };
+export type CastEvaluationMutation = { castEvaluation: { __typename: 'Receipt', position: number, entityId: string, version: number, ballotReceipt: string | null } };
 
 export type CommitteeInboxQueryVariables = Exact<{
   scope?: string | null | undefined;
@@ -636,6 +649,7 @@ export interface OperationTypes {
   ActivityRecorded: { kind: "subscription"; result: ActivityRecordedSubscription; variables: ActivityRecordedSubscriptionVariables };
   AgreementDetail: { kind: "query"; result: AgreementDetailQuery; variables: AgreementDetailQueryVariables };
   AppointStaff: { kind: "mutation"; result: AppointStaffMutation; variables: AppointStaffMutationVariables };
+  BallotCounted: { kind: "query"; result: BallotCountedQuery; variables: BallotCountedQueryVariables };
   BurdenAlerts: { kind: "query"; result: BurdenAlertsQuery; variables: BurdenAlertsQueryVariables };
   BurdenReport: { kind: "query"; result: BurdenReportQuery; variables: BurdenReportQueryVariables };
   CampaignDetail: { kind: "query"; result: CampaignDetailQuery; variables: CampaignDetailQueryVariables };

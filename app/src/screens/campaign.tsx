@@ -3,8 +3,10 @@
  * the link the committee shares): the campaign's targets (op:CampaignDetail); a resident chooses 满意 / 基本满意 /
  * 不满意 and an optional comment per target and casts it (op:CastEvaluation, once per target). Who voted is not
  * readable by a resident (P26), so the phone remembers the targets it evaluated; a target evaluated before (here or
- * on another phone: DUPLICATE_EVALUATION) shows msg:campaign.done. */
-import { useQuery } from "@urql/preact";
+ * on another phone: DUPLICATE_EVALUATION) shows msg:campaign.done. In a secret campaign (every new one) the cast's
+ * answer carries the ballot's receipt: the phone keeps it beside the target (it is kept nowhere else) and shows it,
+ * and msg:campaign.check asks op:BallotCounted whether the ballot is counted yet. */
+import { useClient, useQuery } from "@urql/preact";
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { useCommand } from "../commands";
@@ -89,6 +91,28 @@ function remember(actor: string, done: Set<string>): void {
   }
 }
 
+/** The receipts of this resident's secret ballots ("<campaign>/<target>" -> receipt), kept on this phone only. */
+function receiptsKey(actor: string): string {
+  return `gongzhi.receipts.${actor}`;
+}
+
+function readReceipts(actor: string): Record<string, string> {
+  try {
+    const stored = JSON.parse(localStorage.getItem(receiptsKey(actor)) ?? "{}") as unknown;
+    return stored && typeof stored === "object" ? (stored as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function keepReceipt(actor: string, key: string, receipt: string): void {
+  try {
+    localStorage.setItem(receiptsKey(actor), JSON.stringify({ ...readReceipts(actor), [key]: receipt }));
+  } catch {
+    // A phone that cannot store it still shows it until the screen closes.
+  }
+}
+
 export function CampaignScreen({ id }: { id: string }) {
   const { me, operations } = useSession();
   const { route } = useLocation();
@@ -96,17 +120,22 @@ export function CampaignScreen({ id }: { id: string }) {
     query: operations.document("CampaignDetail"), variables: { id }, requestPolicy: "cache-and-network",
   });
   const [done, setDone] = useState<Set<string>>(() => readEvaluated(me.id));
+  const [receipts, setReceipts] = useState<Record<string, string>>(() => readReceipts(me.id));
   const campaign = data?.evaluationCampaign;
   // A link whose id is no campaign id at all (INVALID_INPUT) or names none (NOT_FOUND) is a wrong link.
   const wrongLink = error ? ["INVALID_INPUT", "NOT_FOUND"].includes(errorCode(error) ?? "") : false;
   const resident = me.role === "RESIDENT";
   const results = `/app/campaign/${encodeURIComponent(id)}/results`;
 
-  function mark(target: Target) {
+  function mark(target: Target, receipt?: string | null) {
     const next = new Set(done);
     next.add(`${id}/${target.id}`);
     setDone(next);
     remember(me.id, next);
+    if (receipt) {
+      keepReceipt(me.id, `${id}/${target.id}`, receipt);
+      setReceipts({ ...receipts, [`${id}/${target.id}`]: receipt });
+    }
   }
 
   return (
@@ -129,11 +158,13 @@ export function CampaignScreen({ id }: { id: string }) {
               {campaign.open ? t("campaign.isOpen") : t("campaign.isClosed")} · {t("campaign.closes", { time: time(campaign.closesAt) })}
             </p>
           </section>
+          {campaign.secret ? <p class="note" data-secret="true">{t("campaign.secretNote")}</p> : null}
           {!campaign.open ? <p role="alert" class="error">{t("error.CAMPAIGN_CLOSED")}</p> : null}
           {campaign.open && !resident ? <p class="note">{t("campaign.residentsOnly")}</p> : null}
           {campaign.targets.map((target) => (
             <TargetCard key={target.id} campaignId={id} target={target} done={done.has(`${id}/${target.id}`)}
-              canCast={campaign.open && resident} onDone={() => mark(target)}
+              receipt={receipts[`${id}/${target.id}`] ?? null}
+              canCast={campaign.open && resident} onDone={(receipt) => mark(target, receipt)}
               onClosed={() => route(results)} />
           ))}
           <div class="row-actions">
@@ -145,8 +176,9 @@ export function CampaignScreen({ id }: { id: string }) {
   );
 }
 
-function TargetCard({ campaignId, target, done, canCast, onDone, onClosed }: {
-  campaignId: string; target: Target; done: boolean; canCast: boolean; onDone: () => void; onClosed: () => void;
+function TargetCard({ campaignId, target, done, receipt, canCast, onDone, onClosed }: {
+  campaignId: string; target: Target; done: boolean; receipt: string | null; canCast: boolean;
+  onDone: (receipt?: string | null) => void; onClosed: () => void;
 }) {
   const [casting, cast] = useCommand("CastEvaluation");
   const [choice, setChoice] = useState<Satisfaction | null>(null);
@@ -165,7 +197,7 @@ function TargetCard({ campaignId, target, done, canCast, onDone, onClosed }: {
       { input: { campaignId, targetId: target.id, satisfaction: choice, comment: comment.trim() || null } },
       { target: target.name });
     if (outcome.state === "done") {
-      onDone();
+      onDone(outcome.data.castEvaluation.ballotReceipt);
     } else if (outcome.state === "queued") {
       setQueued(true);
       onDone(); // a queued ballot cannot be cast again from this phone (its retries carry the same key)
@@ -187,6 +219,7 @@ function TargetCard({ campaignId, target, done, canCast, onDone, onClosed }: {
       <p class="note">{t(`targetKind.${target.kind}`)}</p>
       {done ? <p class="done" data-done="true">{queued ? t("state.queued") : t("campaign.done")}</p> : null}
       {notice ? <p role="alert" class="error">{notice}</p> : null}
+      {done && receipt ? <BallotReceipt receipt={receipt} /> : null}
       {canCast && !done ? (
         <form class="entry" noValidate onSubmit={(event) => { event.preventDefault(); void submit(); }}>
           <fieldset>
@@ -210,5 +243,40 @@ function TargetCard({ campaignId, target, done, canCast, onDone, onClosed }: {
         </form>
       ) : null}
     </section>
+  );
+}
+
+/** A secret ballot's receipt, as this phone keeps it, and whether the ballot is counted yet (op:BallotCounted). */
+function BallotReceipt({ receipt }: { receipt: string }) {
+  const { operations } = useSession();
+  const client = useClient();
+  const [answer, setAnswer] = useState<string | null>(null);
+  const [checking, setChecking] = useState(false);
+
+  async function check() {
+    setChecking(true);
+    const result = await client.query(operations.document("BallotCounted"), { receipt },
+      { requestPolicy: "network-only" }).toPromise();
+    setChecking(false);
+    const found = result.data?.ballotCounted;
+    if (result.error || !found) {
+      setAnswer(result.error ? errorMessage(result.error) : t("campaign.unknown"));
+    } else if (found.status === "COUNTED") {
+      setAnswer(t("campaign.counted", { position: String(found.position ?? ""),
+        others: String(Math.max(0, (found.batchSize ?? 1) - 1)) }));
+    } else {
+      setAnswer(t(found.status === "PENDING" ? "campaign.pending" : "campaign.unknown"));
+    }
+  }
+
+  return (
+    <div class="receipt" data-receipt={receipt}>
+      <p>{t("campaign.receipt", { receipt })}</p>
+      <p class="note">{t("campaign.receiptHint")}</p>
+      <div class="actions">
+        <button type="button" disabled={checking} onClick={() => void check()}>{t("campaign.check")}</button>
+      </div>
+      {answer ? <p role="status" class="note" data-counted="true">{answer}</p> : null}
+    </div>
   );
 }

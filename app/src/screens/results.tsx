@@ -1,5 +1,5 @@
 /** 评议结果 Results (P26): per target the tally and the satisfaction rate (满意 + 基本满意 over all votes); no voter,
- * no comment (op:EvaluationResults). */
+ * no comment (op:EvaluationResults). A secret campaign's results count its ballots once released (msg:campaign.secretNote). */
 import { useQuery } from "@urql/preact";
 import { useLocation } from "preact-iso";
 import { errorCode, errorMessage } from "../errors";
@@ -24,6 +24,7 @@ export function ResultsScreen({ id }: { id: string }) {
       <button type="button" class="link back" onClick={() => route("/app/campaigns")}>{t("common.back")}</button>
       <h2>{t("campaign.results")}</h2>
       {detail?.evaluationCampaign ? <p><strong>{detail.evaluationCampaign.title}</strong></p> : null}
+      {detail?.evaluationCampaign?.secret ? <p class="note" data-secret="true">{t("campaign.secretNote")}</p> : null}
       {fetching && !data ? <p aria-busy="true">{t("common.loading")}</p> : null}
       {wrongLink ? <p class="empty" role="alert">{t("campaign.notFound")}</p> : null}
       {error && !wrongLink ? (
