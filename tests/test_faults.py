@@ -415,3 +415,43 @@ async def test_postgres_restarted_under_load_loses_no_acknowledged_write(private
         await conn.close()
         await gql.close()
         server.stop()
+
+
+# -- the appender's connection lost mid-batch -----------------------------------------------------------------------
+async def test_a_writer_connection_lost_mid_batch_fails_that_batch_alone(fresh_url: str, tmp_path: Path) -> None:
+    """The group commit's connection terminated while its batch waits in its transaction (for the table lock, held
+    here): that batch's command is UNAVAILABLE and not in the log; the saves queued behind it are written on another
+    connection and answered with their receipts (they used to fail too, on the dead connection)."""
+    server = Server(server_env(tmp_path, fresh_url)).start()
+    gql = Client(server.url)
+    conn, locker = await connect(fresh_url), await connect(fresh_url)
+    try:
+        c = await ops.community(gql)
+        load = Load(server, c, per_worker=0, retry=False)
+        async with httpx.AsyncClient(timeout=BOUND_S) as http:
+            locked = locker.transaction()
+            await locked.start()
+            await locker.execute("LOCK TABLE gongzhi_events IN EXCLUSIVE MODE")
+            first = Command(f"fault-{uuid.uuid4()}", "批次一")
+            sending = asyncio.create_task(load.send(http, first))
+
+            async def writer() -> int | None:
+                return await conn.fetchval(  # the appender's connection, in its transaction, waiting for the lock
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    " AND query LIKE '%LOCK TABLE%' AND pid <> $1", locker.get_server_pid())
+            pid = await until(writer, 10, "the batch to wait for the lock")
+            behind = [Command(f"fault-{uuid.uuid4()}", f"批次二{n}") for n in range(3)]
+            queued = [asyncio.create_task(load.send(http, command)) for command in behind]
+            await asyncio.sleep(0.5)  # their commands have loaded what they need and wait to be written
+            await conn.execute("SELECT pg_terminate_backend($1)", pid)
+            await locked.rollback()
+            assert not await sending and first.codes == ["UNAVAILABLE"], first
+            assert all(await asyncio.gather(*queued)), [(cmd.codes, cmd.lost) for cmd in behind]
+        load.commands = [first, *behind]
+        rows = await check_receipts_in_the_log(conn, load)
+        assert len(rows) == len(behind)  # the terminated batch left nothing
+    finally:
+        await conn.close()
+        await locker.close()
+        await gql.close()
+        server.stop()

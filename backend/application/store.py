@@ -104,10 +104,11 @@ class AsyncAppender:
             async with self.pool.acquire() as conn:
                 while self._pending:
                     batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                    failed = False
                     try:
                         outcomes = await self._write(conn, batch)
                     except Exception as e:  # noqa: BLE001 - the whole batch failed; each save hears why
-                        outcomes = [e] * len(batch)
+                        outcomes, failed = [e] * len(batch), True
                     for (_, future, _, _), outcome in zip(batch, outcomes, strict=True):
                         if future.done():  # its caller went away
                             continue
@@ -115,6 +116,8 @@ class AsyncAppender:
                             future.set_exception(outcome)
                         else:
                             future.set_result(outcome)
+                    if failed:  # its connection may be lost or unusable: the saves waiting get another one
+                        break
 
     async def _write(self, conn: asyncpg.Connection, batch: list[Pending]) -> list[Any]:
         if not any(keyed or rows for _, _, keyed, rows in batch):
