@@ -147,6 +147,8 @@ async def test_no_answer_and_no_event_links_a_resident_to_a_choice(gql: Client, 
             assert not any(comment in text for comment in comments) and not any(h in text for h in hashes)
         batches = Counter(e["data"]["batchId"] for e in ballots)
         assert all(size >= 2 for size in batches.values()), batches  # never a ballot alone
+        for batch in batches:  # a batch is one target's: a ballot hides among ballots of its own target
+            assert len({e["data"]["targetId"] for e in ballots if e["data"]["batchId"] == batch}) == 1
         for e in ballots:  # what was chosen, and nothing of who
             text = json.dumps(e, ensure_ascii=False)
             assert e["actor"] == {"id": "anonymous", "role": "RESIDENT", "scope": c.code, "organization": None}
@@ -293,3 +295,23 @@ async def test_an_open_ballot_campaign_of_before_still_reads_and_is_marked_open(
     assert check["ok"] and check["targets"][0]["logged"]["dissatisfied"] == 1
 
 
+
+
+async def test_other_readers_of_the_raw_log_see_who_took_part_only_as_a_resident(gql: Client) -> None:
+    """P26: a participation shows its resident and request ids only to AUDITOR and ADMIN, as an open ballot does;
+    a released ballot's comment too."""
+    c = await ops.community(gql)
+    campaign = await open_campaign(gql, c, closes_in=timedelta(seconds=3))
+    receipts = [await cast(gql, c, campaign, f"quiet-{n}-{c.code}", "office", "SATISFIED", f"不想被知道{n}")
+                for n in range(2)]
+    first = receipts[0]
+    await asyncio.sleep(3)
+    await released(gql, c, campaign["id"], 2)
+    for role, scope in ((Role.STREET_OFFICE, c.street), (Role.DEPARTMENT, c.district), (Role.INTEGRATOR, "")):
+        log = (await gql.call(EVENT_LOG, {"after": first["position"] - 1, "first": 1000},
+                              token(role, scope)))["eventLog"]
+        mine = [e for e in log if e["data"].get("campaignId") == campaign["id"]]
+        assert Counter(e["type"] for e in mine) == {"EvaluationParticipationRecorded": 2, "SecretBallotCast": 2}
+        text = json.dumps(mine, ensure_ascii=False)
+        assert "quiet-" not in text and "不想被知道" not in text, (role, text)
+        assert all(e["requestId"] is None for e in mine)

@@ -6,10 +6,10 @@ community, target, satisfaction, comment and the SHA-256 of the receipt; no acto
 sequence), so both commit or neither (store.py, `Row`). The box is not the log: nothing reads it but the release
 and the receipt check.
 
-A campaign's ballots are released into the log when its box holds at least GONGZHI_BALLOT_BATCH (10) of them, and
-whatever it holds at or after its close: the server checks every GONGZHI_BALLOT_RELEASE_SECONDS (1) and after each
+A campaign's ballots are released into the log target by target: a target's when the box holds at least
+GONGZHI_BALLOT_BATCH (10) of them, and whatever it holds at or after the campaign's close: the server checks every GONGZHI_BALLOT_RELEASE_SECONDS (1) and after each
 secret cast; `gongzhi ballots release` does it from the command line. A release takes every ballot of the
-campaign in the box, shuffles them (the operating system's randomness), and appends them as `SecretBallotCast`
+target in the box, shuffles them (the operating system's randomness), and appends them as `SecretBallotCast`
 events, each on a random stream, its actor an anonymous resident, the batch's one time, no request id, in one
 save whose row deletes exactly those ballots from the box: both commit or neither, and two releases at once
 release each ballot once (the second finds them gone and appends nothing).
@@ -106,20 +106,34 @@ class BallotBox:
         return bool(await self.pool.fetchval(f"SELECT true FROM {BOX} WHERE receipt_hash = $1", receipt_hash))
 
     async def release(self, campaign_id: UUID, *, force: bool = False, now: datetime | None = None) -> list[int]:
-        """Release the campaign's ballots if they are due (at least `batch` of them, or the campaign closed; any
-        number with `force`): their positions in the log, shuffled; [] if none were due or another release took
-        them first."""
+        """Release the campaign's due ballots, target by target (a target's ballots are due when the box holds at
+        least `batch` of them, or the campaign closed; any number with `force`): a batch is one target's, so each
+        ballot hides among as many ballots of its own target. Their positions in the log, shuffled; [] if none were
+        due or another release took them first."""
         rows = await self.pool.fetch(f"SELECT * FROM {BOX} WHERE campaign_id = $1", campaign_id)
         if not rows:
             return []
         at = now or datetime.now(UTC)
-        if not force and len(rows) < self.batch:
-            closes_at = self._closes_at.get(campaign_id)
-            if closes_at is None:
-                campaign = await self.events.aggregate(campaign_id)
-                closes_at = self._closes_at[campaign_id] = campaign.closes_at if campaign is not None else at
-            if at < closes_at:
-                return []
+        by_target: dict[str, list[Any]] = {}
+        for row in rows:
+            by_target.setdefault(row["target_id"], []).append(row)
+        closed = force or await self._closed(campaign_id, at)
+        released: list[int] = []
+        for target_id in sorted(by_target):
+            if closed or len(by_target[target_id]) >= self.batch:
+                released += await self._release(campaign_id, by_target[target_id], at)
+        return released
+
+    async def _closed(self, campaign_id: UUID, at: datetime) -> bool:
+        closes_at = self._closes_at.get(campaign_id)
+        if closes_at is None:
+            campaign = await self.events.aggregate(campaign_id)
+            closes_at = self._closes_at[campaign_id] = campaign.closes_at if campaign is not None else at
+        return at >= closes_at
+
+    async def _release(self, campaign_id: UUID, rows: list[Any], at: datetime) -> list[int]:
+        """One batch: the ballots shuffled, appended as SecretBallotCast with the batch's id and time, and taken
+        from the box in the same save."""
         ballots = list(rows)
         secrets.SystemRandom().shuffle(ballots)
         batch_id = uuid4()
@@ -157,13 +171,15 @@ class BallotBox:
     async def verify(self, campaign_id: UUID, community_code: str) -> dict[str, Any]:
         """The campaign's published tallies against the log, recomputed from its ballot events (open ballots and
         released secret ones) and participations, and the participations against the ballots in the log and the
-        box: all read in one snapshot, the log up to where the tallies stand."""
+        box: all read in one snapshot (a participation and its ballot in the box commit together, as a release and
+        the box's emptying do), the tallies against the log up to where they stand, the box against the whole log."""
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             projected = await conn.fetchval("SELECT position FROM projection_tracking WHERE name = 'evaluations'")
             tallies = {r["target_id"]: r for r in
                        await conn.fetch("SELECT * FROM evaluation_tallies WHERE campaign_id = $1", campaign_id)}
             pending = int(await conn.fetchval(f"SELECT count(*) FROM {BOX} WHERE campaign_id = $1", campaign_id))
             logged: dict[str, dict[str, int]] = {}
+            everything: dict[str, dict[str, int]] = {}  # participations and secret ballots in the whole log
             hashes: set[str] = set()
             duplicate_receipts = 0
             after = 0
@@ -175,8 +191,13 @@ class BallotBox:
                 for e in events:
                     if e.type not in COUNTED or getattr(e.domain_event, "campaign_id", None) != campaign_id:
                         continue
+                    whole = everything.setdefault(e.domain_event.target_id, {"participations": 0, "secretBallots": 0})
+                    if e.type == "EvaluationParticipationRecorded":
+                        whole["participations"] += 1
+                    elif e.type == "SecretBallotCast":
+                        whole["secretBallots"] += 1
                     if projected is not None and e.position > projected:
-                        continue
+                        continue  # beyond the tallies: counted against the box only
                     counts = logged.setdefault(e.domain_event.target_id, dict.fromkeys(FIELDS, 0))
                     if e.type == "EvaluationParticipationRecorded":
                         counts["participations"] += 1
@@ -188,18 +209,19 @@ class BallotBox:
                         hashes.add(e.domain_event.receipt_hash)
         targets: list[dict[str, Any]] = []
         problems: list[str] = []
-        for target_id in sorted(set(logged) | set(tallies)):
+        for target_id in sorted(set(logged) | set(tallies) | set(everything)):
             in_log = logged.get(target_id, dict.fromkeys(FIELDS, 0))
             tally = tallies.get(target_id)
             published = {f: int(tally[column]) if tally else 0 for f, column in FIELDS.items()}
             if published != in_log:
                 problems.append(f"target {target_id}: the published counts {published} are not the log's {in_log}")
-            if in_log["secretBallots"] > in_log["participations"]:
-                problems.append(f"target {target_id}: {in_log['secretBallots']} secret ballots in the log but only"
-                                f" {in_log['participations']} participations")
+            whole = everything.get(target_id, {"participations": 0, "secretBallots": 0})
+            if whole["secretBallots"] > whole["participations"]:
+                problems.append(f"target {target_id}: {whole['secretBallots']} secret ballots in the log but only"
+                                f" {whole['participations']} participations")
             targets.append({"targetId": target_id, "published": published, "logged": in_log})
-        participations = sum(t["logged"]["participations"] for t in targets)
-        released = sum(t["logged"]["secretBallots"] for t in targets)
+        participations = sum(t["participations"] for t in everything.values())
+        released = sum(t["secretBallots"] for t in everything.values())
         if participations != released + pending:
             problems.append(f"{participations} participations, but {released} secret ballots in the log and"
                             f" {pending} in the ballot box")
