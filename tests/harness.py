@@ -76,7 +76,8 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("server did not become ready")
+        self.stop(kill=True)  # not left running behind the failed test
+        raise RuntimeError(f"server did not become ready; see {log.name}")
 
     def stop(self, kill: bool = False) -> None:
         if self.process and self.process.poll() is None:
