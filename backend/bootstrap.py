@@ -18,6 +18,7 @@ from backend.application.idempotency import IdempotencyRecords
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
 from backend.audit.log import AuditLog
+from backend.audit.publish import CheckpointPublisher
 from backend.audit.signing import Signer
 from projections import ALL, Projection
 from projections.live import LiveModels
@@ -103,7 +104,8 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     # The leaf-hash trigger on the events table (every writer hashes in its own insert's transaction), once per store.
     audit = AuditLog(pool, app.recorder.datastore.schema, app.recorder.events_table_name,
                      Signer.load(settings.signing_key), settings.checkpoint_every, settings.checkpoint_seconds,
-                     settings.checkpoint_file)
+                     settings.checkpoint_file,
+                     CheckpointPublisher(settings.nats_url, settings.checkpoint_subject) if settings.nats_url else None)
     await audit.prepare()
     records = IdempotencyRecords(pool)
     await records.prepare()  # the idempotency keys' table, once per store

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,10 @@ class Settings:
     checkpoint_every: int = 1_000
     checkpoint_seconds: int = 60
     checkpoint_file: Path | None = None  # GONGZHI_CHECKPOINT_FILE: each checkpoint appended as a JSON line
+    # GONGZHI_NATS_URL (e.g. nats://127.0.0.1:4222): each checkpoint also published on the JetStream subject
+    # GONGZHI_CHECKPOINT_SUBJECT (backend/audit/publish.py); none: not published.
+    nats_url: str | None = None
+    checkpoint_subject: str = "gongzhi.audit.checkpoints"
 
     @property
     def embedded(self) -> bool:
@@ -86,7 +91,18 @@ def load(make_secret: bool = True) -> Settings:
         checkpoint_seconds=_whole("GONGZHI_CHECKPOINT_SECONDS", 60, minimum=1),
         checkpoint_file=Path(os.environ["GONGZHI_CHECKPOINT_FILE"]) if os.environ.get("GONGZHI_CHECKPOINT_FILE")
         else None,
+        nats_url=(os.environ.get("GONGZHI_NATS_URL") or "").strip() or None,
+        checkpoint_subject=_subject("GONGZHI_CHECKPOINT_SUBJECT", "gongzhi.audit.checkpoints"),
     )
+
+
+def _subject(name: str, default: str) -> str:
+    """A NATS subject setting: dot-separated tokens of letters, digits, `_` and `-` (no wildcards)."""
+    raw = (os.environ.get(name) or "").strip() or default
+    if not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", raw) or len(raw) > 200:
+        raise SystemExit(f"{name} must be a NATS subject without wildcards (tokens of letters, digits, _ and -"
+                         f" separated by dots), not {raw!r}")
+    return raw
 
 
 def _environment() -> str:

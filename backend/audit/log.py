@@ -14,21 +14,24 @@ Tables (made at start by `AuditLog.prepare`, once per store, under an advisory l
   root or a proof reads n/TILE tile hashes and at most a few tiles' leaves). Not trusted by any check.
 - `gongzhi_checkpoints(tree_size, root, issued_at, signature, key_id)`: signed checkpoints, made from the stored
   leaves every `checkpoint_every` events or `checkpoint_seconds` seconds by the server (`run`), and appended as JSON
-  lines to `checkpoint_file` when one is set, so that a copy lives where the database's writers cannot reach.
+  lines to `checkpoint_file` when one is set, and published on a NATS JetStream subject when `GONGZHI_NATS_URL` is
+  set (backend/audit/publish.py), so that a copy lives where the database's writers cannot reach.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import nats.errors
 import structlog
 
+from backend.audit.publish import CheckpointPublisher
 from backend.audit.signing import Signer
 from backend.audit.tree import TILE, Tree, tile_hash
 from backend.audit.verifier import Frontier, event_leaf, public_key, signed
@@ -82,6 +85,16 @@ class Checkpoint:
     def from_row(cls, row: asyncpg.Record) -> Checkpoint:
         return cls(row["tree_size"], bytes(row["root"]), row["issued_at"], row["signature"], row["key_id"])
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Checkpoint:
+        """A checkpoint as `as_json` writes it (a line of GONGZHI_CHECKPOINT_FILE, a message of the NATS stream);
+        INVALID_INPUT if it is not one."""
+        try:
+            return cls(int(data["treeSize"]), bytes.fromhex(data["rootHash"]), str(data["timestamp"]),
+                       str(data["signature"]), str(data["keyId"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise InvalidInput(f"not a checkpoint: {e}") from None
+
     def as_json(self) -> dict[str, Any]:
         return {"treeSize": self.tree_size, "rootHash": self.root.hex(), "timestamp": self.timestamp,
                 "signature": self.signature, "keyId": self.key_id}
@@ -95,11 +108,13 @@ class Problem:
 
 class AuditLog:
     def __init__(self, pool: asyncpg.Pool, schema: str, events_table: str, signer: Signer | None,
-                 every: int = 1_000, seconds: int = 60, file: Path | None = None) -> None:
+                 every: int = 1_000, seconds: int = 60, file: Path | None = None,
+                 publisher: CheckpointPublisher | None = None) -> None:
         self.pool, self.signer = pool, signer
         self.schema, self.events_table = schema, events_table
         self.events = f'"{schema}"."{events_table}"'
         self.every, self.seconds, self.file = every, seconds, file
+        self.publisher = publisher  # a copy of each checkpoint on a NATS subject (backend/audit/publish.py)
         self._task: asyncio.Task[None] | None = None
 
     # -- setup ---------------------------------------------------------------------------------------
@@ -210,6 +225,23 @@ class AuditLog:
                     last_at = now
             except (OSError, asyncpg.PostgresError) as e:  # the database away: try again at the next tick
                 log.warning("no checkpoint made", error=str(e))
+            await self.publish()
+
+    async def publish(self) -> int:
+        """Publish the checkpoints the NATS subject does not have yet, in order (none without a publisher); how
+        many. NATS away: nothing now, all of them at a later tick."""
+        if self.publisher is None:
+            return 0
+        try:
+            after = self.publisher.published
+            if after is None:  # not connected yet: connecting reads the stream's last checkpoint
+                await self.publisher.publish([])
+                after = self.publisher.published or 0
+            pending = await self.checkpoints(after, first=1_000)
+            return await self.publisher.publish([c.as_json() for c in pending])
+        except (TimeoutError, OSError, asyncpg.PostgresError, nats.errors.Error) as e:
+            log.warning("checkpoints not published yet", subject=self.publisher.subject, error=str(e))
+            return 0
 
     def start(self) -> None:
         if self.signer is not None and self._task is None:
@@ -220,6 +252,8 @@ class AuditLog:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self.publisher is not None:
+            await self.publisher.close()
 
     # -- proofs --------------------------------------------------------------------------------------
     async def inclusion(self, position: int, tree_size: int | None = None) -> dict[str, Any]:
@@ -262,11 +296,14 @@ class AuditLog:
         return Checkpoint.from_row(row).as_json() if row else None
 
     # -- the check -----------------------------------------------------------------------------------
-    async def verify(self, start: int = 1, stop: int | None = None, limit: int | None = None) -> dict[str, Any]:
+    async def verify(self, start: int = 1, stop: int | None = None, limit: int | None = None,
+                     published: Sequence[Checkpoint] = ()) -> dict[str, Any]:
         """Recompute the leaf of every stored event with a position in [start, stop] (default: to the end) and
         compare it with the stored leaf, and every signed checkpoint whose last leaf is in that range with the root
         of the recomputed leaves: the first position where they disagree (an event altered, deleted, inserted or
-        moved), or that they all agree. `limit`: the most positions it may span (INVALID_INPUT beyond)."""
+        moved), or that they all agree. `limit`: the most positions it may span (INVALID_INPUT beyond).
+        `published`: checkpoints from outside the database (a NATS stream's, a file's), checked like the stored
+        ones, so that a log rewritten together with its leaves and its checkpoints table is still caught."""
         key = public_key(self.signer.public_key) if self.signer else None
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             head = await conn.fetchval(f"SELECT greatest((SELECT coalesce(max(notification_id), 0) FROM {self.events}),"
@@ -281,8 +318,11 @@ class AuditLog:
             frontier = Frontier()
             async for row in _cursor(conn, "SELECT leaf FROM gongzhi_leaves WHERE idx < $1 ORDER BY idx", first_index):
                 frontier.append(bytes(row[0]))
-            checkpoints = [Checkpoint.from_row(r) for r in await conn.fetch(
+            kept = [Checkpoint.from_row(r) for r in await conn.fetch(
                 "SELECT * FROM gongzhi_checkpoints WHERE tree_size > $1 ORDER BY tree_size", first_index)]
+            outside = {id(c) for c in published}
+            checkpoints = sorted(kept + [c for c in published if c.tree_size > first_index],
+                                 key=lambda c: c.tree_size)
             problems: list[Problem] = []
             checked = signed_checked = 0
             index, position = first_index, start - 1
@@ -319,13 +359,14 @@ class AuditLog:
                     index, position, checked = index + 1, p, checked + 1
                     while next_checkpoint < len(checkpoints) and checkpoints[next_checkpoint].tree_size == index:
                         c = checkpoints[next_checkpoint]
+                        kind = "published" if id(c) in outside else "signed"
                         if key is not None and not signed(key, c.as_json()):
-                            problems.append(Problem(p, f"the checkpoint of tree size {c.tree_size} has a bad"
+                            problems.append(Problem(p, f"the {kind} checkpoint of tree size {c.tree_size} has a bad"
                                                        " signature"))
                         elif frontier.root() != c.root:
                             first_pos = await conn.fetchval("SELECT position FROM gongzhi_leaves WHERE idx = $1",
                                                             previous_size)
-                            problems.append(Problem(first_pos, f"the signed checkpoint of tree size {c.tree_size}"
+                            problems.append(Problem(first_pos, f"the {kind} checkpoint of tree size {c.tree_size}"
                                                                " disagrees with the stored log: an event between"
                                                                f" positions {first_pos} and {p} was altered with its"
                                                                " leaf hash"))
@@ -340,6 +381,12 @@ class AuditLog:
                     position = max(position, upto)
                 if not leaves:
                     break
+            if not problems and stop == head and next_checkpoint < len(checkpoints):
+                c = checkpoints[next_checkpoint]  # signed over more events than the log now has: its end was cut off
+                kind = "published" if id(c) in outside else "signed"
+                problems.append(Problem(position + 1, f"the {kind} checkpoint of tree size {c.tree_size} covers more"
+                                                      f" events than the log has ({index}): events after position"
+                                                      f" {position} were deleted"))
             problems.sort(key=lambda x: x.position)
             bad = problems[0] if problems else None
             return {"ok": bad is None, "from": start, "to": stop, "eventsChecked": checked,

@@ -1,8 +1,10 @@
 """`gongzhi audit`: the verifiable log (backend/audit/): check the stored log against its leaf hashes and signed
 checkpoints, make a checkpoint, print the public key, export a bundle and check one offline.
 
-    gongzhi audit verify [--from N] [--to N]        exit 1 and the first bad position if the log was tampered with
-    gongzhi audit checkpoint                        sign a checkpoint of the log as it is now
+    gongzhi audit verify [--from N] [--to N] [--checkpoints FILE]
+                                                    exit 1 and the first bad position if the log was tampered with
+    gongzhi audit checkpoint                        sign a checkpoint of the log as it is now (and publish it)
+    gongzhi audit fetch-checkpoints [--nats URL] OUT  the checkpoints published on NATS, as JSON lines
     gongzhi audit public-key                        the checkpoints' Ed25519 public key (base64, and PEM on stderr)
     gongzhi audit export [--community CODE] [--from N] [--to N] OUT
     gongzhi audit verify-bundle OUT                 no database, no network (backend/audit/verifier.py)
@@ -21,6 +23,7 @@ from typing import Any
 import typer
 
 from backend import bootstrap, config
+from backend.audit.log import Checkpoint
 from backend.audit.signing import Signer
 from backend.audit.tree import Tree, tiles_of
 from backend.audit.verifier import BUNDLE_FORMAT, verify_bundle
@@ -40,17 +43,26 @@ def _signer(platform: bootstrap.Platform) -> Signer:
 
 @audit_app.command("verify")
 def audit_verify(from_: int = typer.Option(1, "--from", help="The first position to check."),
-                 to: int | None = typer.Option(None, "--to", help="The last position to check (default: the end).")
-                 ) -> None:
+                 to: int | None = typer.Option(None, "--to", help="The last position to check (default: the end)."),
+                 checkpoints: Path | None = typer.Option(
+                     None, "--checkpoints", help="Checkpoints from outside the database, as JSON lines (from"
+                     " `fetch-checkpoints` or GONGZHI_CHECKPOINT_FILE): checked like the stored ones.")) -> None:
     """Recompute every event's leaf hash and every signed checkpoint's root from the stored events: exit 0 if they
     all agree, else exit 1 naming the first position where they disagree."""
     from backend.cli import _fail, console, run
 
     if from_ < 1 or (to is not None and to < from_ - 1):
         _fail("--from must be at least 1 and at most --to", 2)
+    published = []
+    if checkpoints is not None:
+        try:
+            published = [Checkpoint.from_json(json.loads(line)) for line in
+                         checkpoints.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError, InvalidInput) as e:
+            _fail(f"{checkpoints}: {e}", 2)
 
     async def go(platform: bootstrap.Platform) -> dict[str, Any]:
-        return await platform.audit.verify(from_, to)
+        return await platform.audit.verify(from_, to, published=published)
 
     result = run(go)
     print(json.dumps(result, ensure_ascii=False))
@@ -68,9 +80,36 @@ def audit_checkpoint() -> None:
     async def go(platform: bootstrap.Platform) -> dict[str, Any] | None:
         _signer(platform)
         made = await platform.audit.checkpoint()
+        await platform.audit.publish()  # on GONGZHI_NATS_URL's subject, when set
         return made.as_json() if made else None
 
     print(json.dumps(run(go)))
+
+
+@audit_app.command("fetch-checkpoints")
+def audit_fetch_checkpoints(out: Path = typer.Argument(..., help="The file to write (JSON lines)."),
+                            nats_url: str | None = typer.Option(None, "--nats", help="The NATS server (default:"
+                                                                " GONGZHI_NATS_URL)."),
+                            subject: str | None = typer.Option(None, "--subject", help="The subject (default:"
+                                                               " GONGZHI_CHECKPOINT_SUBJECT).")) -> None:
+    """Write the checkpoints published on the NATS stream (backend/audit/publish.py), oldest first, as JSON lines for
+    `gongzhi audit verify --checkpoints`; no database needed."""
+    import asyncio
+
+    from backend.audit.publish import fetch
+    from backend.cli import _fail, console
+
+    settings = config.load(make_secret=False)
+    url = nats_url or settings.nats_url
+    if not url:
+        _fail("no NATS server: give --nats or set GONGZHI_NATS_URL", 2)
+    assert url is not None
+    try:
+        found = asyncio.run(fetch(url, subject or settings.checkpoint_subject))
+    except Exception as e:  # noqa: BLE001 - no server, no JetStream: said plainly
+        _fail(f"could not read the checkpoints from {url}: {e}", 1)
+    out.write_text("".join(json.dumps(c) + "\n" for c in found), encoding="utf-8")
+    console.print(f"{len(found)} checkpoints written to {out}", markup=False)
 
 
 @audit_app.command("public-key")
