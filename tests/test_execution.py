@@ -162,3 +162,14 @@ def test_plans_are_shared_by_executions_of_one_document_only_without_directives(
         assert got.data == expected.data and got.data is not None
         assert [e.path for e in got.errors or []] == [e.path for e in expected.errors or []]
     assert len(SHARED_PLANS) == before + 1  # the plain document's operation; the toggled one keeps none
+
+
+async def test_subscription_frames_are_text_frames(server) -> None:
+    """The websocket's messages are text frames: browsers' graphql-ws clients read no binary ones (HTTP bodies are
+    orjson's bytes as they are)."""
+    import websockets
+    url = server.url.replace("http://", "ws://")
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send('{"type": "connection_init", "payload": {}}')
+        frame = await ws.recv()
+    assert isinstance(frame, str) and '"connection_ack"' in frame

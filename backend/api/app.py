@@ -194,12 +194,27 @@ class GongzhiGraphQL(GraphQL):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's, which strawberry turns into a 400
 
-    def encode_json(self, data: object) -> bytes:
-        """The response body as bytes (strawberry's streams and frames take `encode_json_string`)."""
+    def encode_json(self, data: object) -> str:
+        """JSON as text: websocket frames are text frames (strawberry sends bytes as binary frames, which
+        browsers' graphql-ws clients do not read)."""
+        return self.encode_json_bytes(data).decode()
+
+    @staticmethod
+    def encode_json_bytes(data: object) -> bytes:
         try:
             return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
         except TypeError:  # what orjson will not write (integers beyond 64 bits) json may
             return json.dumps(data, separators=(",", ":")).encode()
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """Strawberry's response, its body orjson's bytes as they are (not decoded to text and encoded again)."""
+        response = Response(self.encode_json_bytes(response_data), status_code=200, media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         platform: Platform = request.app.state.platform
