@@ -315,3 +315,20 @@ async def test_other_readers_of_the_raw_log_see_who_took_part_only_as_a_resident
         text = json.dumps(mine, ensure_ascii=False)
         assert "quiet-" not in text and "不想被知道" not in text, (role, text)
         assert all(e["requestId"] is None for e in mine)
+
+
+async def test_the_command_line_releases_only_due_ballots_unless_forced_and_recounts(gql: Client,
+                                                                                     server: Server) -> None:
+    c = await ops.community(gql)
+    campaign = await open_campaign(gql, c)  # open for a day: one ballot is not due
+    await cast(gql, c, campaign, "cli-voter", "office", "DISSATISFIED")
+    not_due = server.cli("ballots", "release")
+    assert json.loads(not_due.stdout.strip().splitlines()[-1]) == {"released": 0}
+    recount = server.cli("ballots", "verify", campaign["id"])
+    result = json.loads(recount.stdout)
+    assert result["ok"] and result["pendingBallots"] == 1 and result["participations"] == 1
+    assert server.cli("ballots", "verify", "6b8a4f7e-0000-4000-8000-000000000000", check=False).returncode == 1
+    forced = server.cli("ballots", "release", "--force")
+    assert json.loads(forced.stdout.strip().splitlines()[-1])["released"] >= 1
+    check = await released(gql, c, campaign["id"], 1)
+    assert check["ok"], check
