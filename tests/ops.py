@@ -116,14 +116,17 @@ VERIFY_COUNTS = """query($id: ID!) { verifyEvaluationCounts(campaignId: $id) { o
 
 
 async def ballots_released(gql: Client, c: Community, campaign_id: str, ballots: int, timeout: float = 30) -> dict:
-    """P26: wait until a secret campaign's ballot box is empty and `ballots` of its ballots are in the log (a box
-    is released at GONGZHI_BALLOT_BATCH ballots, 10, or at the campaign's close); its verifyEvaluationCounts."""
+    """P26: wait until a secret campaign's ballot box is empty and `ballots` of its ballots are in the log and in
+    its tallies (a target's ballots are released at GONGZHI_BALLOT_BATCH, 10, or at the campaign's close); its
+    verifyEvaluationCounts."""
     import asyncio
     import time
     deadline = time.monotonic() + timeout
+    query = VERIFY_COUNTS.replace("problems }", "problems targets { logged { secretBallots } } }")
     while True:
-        check = (await gql.call(VERIFY_COUNTS, {"id": campaign_id}, c.auditor))["verifyEvaluationCounts"]
-        if check["pendingBallots"] == 0 and check["releasedBallots"] == ballots:
+        check = (await gql.call(query, {"id": campaign_id}, c.auditor))["verifyEvaluationCounts"]
+        tallied = sum(t["logged"]["secretBallots"] for t in check.pop("targets"))
+        if check["pendingBallots"] == 0 and check["releasedBallots"] == ballots == tallied:
             return check
         assert time.monotonic() < deadline, check
         await asyncio.sleep(0.3)

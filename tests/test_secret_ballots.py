@@ -55,11 +55,13 @@ async def cast(gql: Client, c: ops.Community, campaign: dict[str, Any], resident
 
 
 async def released(gql: Client, c: ops.Community, campaign_id: str, ballots: int, timeout: float = 30) -> dict:
-    """Wait until the campaign's box is empty and `ballots` secret ballots are counted; its verification."""
+    """Wait until the campaign's box is empty and `ballots` secret ballots are in the log and its tallies; its
+    verification."""
     deadline = time.monotonic() + timeout
     while True:
         check = (await gql.call(VERIFY, {"id": campaign_id}, c.auditor))["verifyEvaluationCounts"]
-        if check["pendingBallots"] == 0 and check["releasedBallots"] == ballots:
+        tallied = sum(t["logged"]["secretBallots"] for t in check["targets"])  # the tallies have them too
+        if check["pendingBallots"] == 0 and check["releasedBallots"] == ballots == tallied:
             return check
         assert time.monotonic() < deadline, check
         await asyncio.sleep(0.3)

@@ -60,6 +60,10 @@ def positions(events: Sequence[StoredEvent], ids: dict[tuple[Any, int], int]) ->
     return [ids[(e.originator_id, e.originator_version)] for e in events]
 
 
+class RowAnsweredNone(Exception):
+    """A save's row answered no row in a batch written at once: the batch is written again save by save."""
+
+
 class SaveFailed(Exception):
     """A keyed save's command failed while its record was made (the error is this one's cause)."""
 
@@ -120,19 +124,24 @@ class AsyncAppender:
                         break
 
     async def _write(self, conn: asyncpg.Connection, batch: list[Pending]) -> list[Any]:
-        if not any(keyed or rows for _, _, keyed, rows in batch):
-            # three round trips: BEGIN with the lock and the NOTIFY, the INSERT, the COMMIT
+        if not any(keyed for _, _, keyed, _ in batch):
+            # three round trips: BEGIN with the lock and the NOTIFY, the INSERT, the COMMIT (and one per save's row:
+            # a secret ballot into the box). A conflict, or a row that answers none, and the batch goes save by save.
             try:
                 try:
                     await conn.execute(f"BEGIN; {self._open}")
                     ids = await self._insert_rows(conn, [e for events, _, _, _ in batch for e in events])
+                    for _, _, _, rows in batch:
+                        for row in rows:
+                            if await conn.fetchval(row.sql, *row.args) is None:
+                                raise RowAnsweredNone()
                     await conn.execute("COMMIT")
                 except BaseException:
                     if not conn.is_closed():
                         await conn.execute("ROLLBACK")
                     raise
                 return [positions(events, ids) for events, _, _, _ in batch]
-            except asyncpg.UniqueViolationError:
+            except (asyncpg.UniqueViolationError, RowAnsweredNone):
                 pass
         outcomes: list[Any] = []
         async with conn.transaction():
