@@ -81,6 +81,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(F
         if demo:
             from backend.cli.demo import seed
             count = await platform.commands.run(seed, platform.app)
+            if count and platform.ballots is not None:  # P26: the demo's ballots all counted, the last ones too
+                await platform.ballots.release_due(force=True)
             console.print(f"demo data: {count} communities loaded" if count else "demo data: already loaded")
         console.print(f"[bold]Gongzhi[/bold] on {where}")
         console.print(f"GraphQL: http://{host}:{port}/graphql")
