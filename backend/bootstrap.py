@@ -1,4 +1,10 @@
-"""Wires the platform: database, event store, read side, projections, live feed, live read models."""
+"""Wires the platform: database, event store, read side, projections, live feed, live read models.
+
+A process plays one or both roles (`start(api=..., run_projections=...)`): `gongzhi serve` both
+(the one-machine default), `gongzhi serve --no-projections` the API only, `gongzhi projector` the
+projections only (with the checkpoints and the secret ballots' releases, which follow the log too).
+Projections run under leases (projections/lease.py), so any number of processes may run them; an
+API process knows how far they are from their tracking rows (projections/watch.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +27,10 @@ from backend.audit.log import AuditLog
 from backend.audit.publish import CheckpointPublisher
 from backend.audit.signing import Signer
 from projections import ALL, Projection
+from projections.lease import Leases
 from projections.live import LiveModels
 from projections.runner import ProjectionRunner
+from projections.watch import ProjectionWatch
 
 log = structlog.get_logger("gongzhi")
 STOP_TIMEOUT_S = 5.0  # what each part of the platform has to stop in
@@ -41,6 +49,8 @@ class Platform:
     commands: Commands
     live: LiveModels  # the read models' changes, for the live subscriptions
     audit: AuditLog  # the verifiable log: leaf hashes (a trigger), signed checkpoints, proofs (backend/audit/)
+    watch: ProjectionWatch  # how far the read models are, whoever runs them (read-your-writes, /readyz, live rows)
+    reads: asyncpg.Pool  # where read-model queries go: GONGZHI_READ_DATABASE_URL's replica, else `pool`
     ballots: BallotBox | None = None  # P26: secret ballots' box and their releases (backend/application/ballots.py)
 
     async def stop(self) -> None:
@@ -48,12 +58,14 @@ class Platform:
         through a database outage, say) is logged and left, and the read pool's connections are
         terminated, so that a stopping process always ends."""
         await _within("live feed", self.feed.stop())
+        await _within("projection watch", self.watch.stop())
         await _within("checkpoints", self.audit.stop())
         if self.ballots is not None:
             await _within("ballot releases", self.ballots.stop())
         await _within("projection runner", self.projections.stop())
-        if not await _within("read pool", self.pool.close()):
-            self.pool.terminate()
+        for pool in {id(p): p for p in (self.reads, self.pool)}.values():
+            if not await _within("read pool", pool.close()):
+                pool.terminate()
         self.commands.close()
         await _within("event store", asyncio.to_thread(self.app.close))
 
@@ -92,13 +104,18 @@ def open_application(url: str, pool_size: int) -> Gongzhi:
 
 
 async def start(settings: config.Settings | None = None, *, follow: bool = True,
-                projections: Sequence[Projection] = ALL) -> Platform:
-    """Start everything; with follow=False the projections and feed do not run live (CLI use)."""
+                projections: Sequence[Projection] = ALL, api: bool = True, run_projections: bool = True) -> Platform:
+    """Start everything; with follow=False nothing runs live (CLI use). `api`: the live feed and the watch of the
+    read models that an API process serves from; `run_projections`: the projections (leased), the checkpoints
+    and the ballots' releases."""
     settings = settings or config.load()
     url = await asyncio.to_thread(database_url, settings)
     app = await asyncio.to_thread(open_application, url, settings.pool_size)
     pool = await asyncpg.create_pool(**database.asyncpg_dsn(url), min_size=2, max_size=READ_POOL_SIZE,
                                      reset=database.keep_session)
+    reads = pool if not settings.read_database_url else await asyncpg.create_pool(
+        **database.asyncpg_dsn(settings.read_database_url), min_size=2, max_size=READ_POOL_SIZE,
+        reset=database.keep_session)
     events = EventLog(pool, app.mapper, app.recorder.events_table_name, app.recorder.channel_name)
     await events.prepare()  # the events table's scope column and index, once per store
     # The leaf-hash trigger on the events table (every writer hashes in its own insert's transaction), once per store.
@@ -109,21 +126,25 @@ async def start(settings: config.Settings | None = None, *, follow: bool = True,
     await audit.prepare()
     records = IdempotencyRecords(pool)
     await records.prepare()  # the idempotency keys' table, once per store
-    runner = ProjectionRunner(pool, events, projections)
+    leases = Leases(database.asyncpg_dsn(url), [p.name for p in projections]) if follow and run_projections else None
+    runner = ProjectionRunner(pool, events, projections, leases)
     applied = await runner.migrate()
     if applied:
         log.info("read-model migrations applied", migrations=applied)
     feed = LiveFeed(pool, events)
     live = LiveModels(pool)
-    runner.on_commit = live.publish
+    watch = ProjectionWatch(pool, reads, events, runner.names, live.publish, live.followed)
+    runner.on_commit = watch.observe
     commands = Commands(app.mapper, events, AsyncAppender(pool, app.recorder), settings.pool_size * 2,
                         records)
     ballots = BallotBox(pool, events, commands.appender, app.mapper)
     await ballots.prepare()  # the secret ballots' box, once per store
-    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live, audit, ballots)
-    if follow:
-        await runner.start()
+    platform = Platform(settings, url, app, pool, events, runner, feed, commands, live, audit, watch, reads, ballots)
+    if follow and api:
+        await watch.start()
         await feed.start()
+    if follow and run_projections:
+        await runner.start()
         audit.start()  # a signed checkpoint every N events or T seconds
         ballots.start()  # secret ballots released in shuffled batches (P26)
     return platform

@@ -14,7 +14,10 @@ type, error) is kept on its tracking row, where `gongzhi projections status` and
 it. The other projections go on. A stalled projection is tried again with backoff (1 s doubling
 to 60 s; at once after a `poke()` or a restart), and its stall and its recovery are logged once
 each. `position`, what read-your-writes waits for, counts the projections that are not stalled.
-It wakes on the log's NOTIFY and catches up from its tracked position at start. After each batch
+With `leases` (projections/lease.py) the runner works only on the projections whose lease this
+process holds, so that several projector processes share the work and stand by for each other;
+each batch that moves tracking rows NOTIFYs PROJECTED_CHANNEL at its commit, for every API process's
+watch (projections/watch.py). It wakes on the log's NOTIFY and catches up from its tracked position at start. After each batch
 commits, `on_commit` hears what each projection took in it (the live read models, projections/live.py).
 """
 from __future__ import annotations
@@ -31,6 +34,7 @@ import structlog
 from backend.application.follower import LogFollower
 from backend.application.log import EventLog, LoggedEvent
 from projections.base import Handler, Projection, Writes
+from projections.lease import Leases
 from projections.migrations import migrate
 from projections.shadow import Shadow
 
@@ -39,6 +43,8 @@ REBUILD_BATCH = 2000
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 60.0
 ERROR_CHARS = 500
+#: What a batch that moved tracking rows NOTIFYs at its commit (the API processes' watch, projections/watch.py).
+PROJECTED_CHANNEL = "gongzhi_projected"
 
 log = structlog.get_logger("gongzhi.projections")
 
@@ -120,8 +126,11 @@ class Projected:
 
 
 class ProjectionRunner:
-    def __init__(self, pool: asyncpg.Pool, events: EventLog, projections: Sequence[Projection]) -> None:
+    def __init__(self, pool: asyncpg.Pool, events: EventLog, projections: Sequence[Projection],
+                 leases: Leases | None = None) -> None:
+        """With `leases`, only the projections it holds are run here (all of them without)."""
         self.pool = pool
+        self.leases = leases
         self.events = events
         self.projections = tuple(projections)
         self.names = [p.name for p in self.projections]
@@ -133,6 +142,16 @@ class ProjectionRunner:
         #: Told of each batch after it commits (projections/live.py); it must not wait on anyone's readers.
         self.on_commit: Callable[[Settled], Awaitable[None]] | None = None
         self._follower = LogFollower(pool, "projection-runner", self.catch_up, events.channel)
+        if leases is not None:
+            leases.on_gained = self._follower.poke
+
+    @property
+    def held(self) -> list[str]:
+        """The projections this runner works on now: those whose lease it holds (all, without leases)."""
+        if self.leases is None:
+            return self.names
+        held = self.leases.held
+        return [name for name in self.names if name in held]
 
     async def migrate(self) -> list[str]:
         async with self.pool.acquire() as conn:
@@ -149,12 +168,20 @@ class ProjectionRunner:
         """Whether the runner hears the log's notifications (else it only polls)."""
         return self._follower.listening
 
+    @property
+    def running(self) -> bool:
+        """Whether the runner follows the log in this process (`start` was called, `stop` not yet)."""
+        return self._follower.running
+
     # -- one batch ----------------------------------------------------------------------
     async def _apply_batch(self, conn: asyncpg.Connection, limit: int = BATCH) -> Settled:
         """Inside a transaction: apply the next events for the projections due (the healthy ones, and the
         stalled ones whose retry has come)."""
+        held = self.held
+        if not held:
+            return Settled(0, {}, {}, [])
         rows = await conn.fetch("SELECT name, position, failed_position, failed_event_type, error"
-                                " FROM projection_tracking WHERE name = ANY($1) ORDER BY name FOR UPDATE", self.names)
+                                " FROM projection_tracking WHERE name = ANY($1) ORDER BY name FOR UPDATE", held)
         positions = {r["name"]: r["position"] for r in rows}
         stalled = {r["name"]: Fault(r["name"], r["failed_position"], r["failed_event_type"], r["error"])
                    for r in rows if r["failed_position"] is not None}
@@ -186,6 +213,7 @@ class ProjectionRunner:
                     "UPDATE projection_tracking SET position = $2 - 1, failed_position = $2, failed_event_type = $3,"
                     " error = $4, failed_since = CASE WHEN failed_position = $2 THEN failed_since ELSE now() END"
                     " WHERE name = $1", f.projection, f.position, f.event_type, f.error)
+            await conn.execute("SELECT pg_notify($1, '')", PROJECTED_CHANNEL)
         return Settled(len(batch), positions, stalled, faults, batch, since)
 
     def _project(self, batch: list[LoggedEvent], positions: dict[str, int] | None = None,
@@ -309,11 +337,15 @@ class ProjectionRunner:
 
     # -- following the log ----------------------------------------------------------------
     async def start(self) -> None:
+        if self.leases is not None:
+            await self.leases.start()
         await self.catch_up()
         await self._follower.start()
 
     async def stop(self) -> None:
         await self._follower.stop()
+        if self.leases is not None:
+            await self.leases.stop()
 
     # -- operations ---------------------------------------------------------------------------
     async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
@@ -351,6 +383,7 @@ class ProjectionRunner:
             await conn.execute("UPDATE projection_tracking SET position = $2, failed_position = NULL,"
                                " failed_event_type = NULL, error = NULL, failed_since = NULL WHERE name = ANY($1)",
                                self.names, position)
+            await conn.execute("SELECT pg_notify($1, '')", PROJECTED_CHANNEL)
             await shadow.swap(conn)
         self._note([], {})
         await self._advance(position)

@@ -56,6 +56,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     args: tuple[str, ...] = ()  # more arguments to `serve` (`--demo`)
+    command: str = "serve"  # or "projector" (it answers /readyz too)
 
     @property
     def url(self) -> str:
@@ -64,7 +65,7 @@ class Server:
     def start(self, timeout: float = 60) -> Server:
         log = open(self.env["GONGZHI_DATA_DIR"] + f"/server-{self.port}.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backend", "serve", "--port", str(self.port), *self.args],
+            [sys.executable, "-m", "backend", self.command, "--port", str(self.port), *self.args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""A private PostgreSQL cluster for a test that stops or restarts its database (tests/test_faults.py).
+"""A private PostgreSQL cluster for a test that stops or restarts its database (tests/test_faults.py), or that
+needs a streaming replica of it (tests/test_replica.py).
 
 Never the shared service on 127.0.0.1:5432, nor the session's embedded server: a cluster of its own, made
 with `initdb` in a temporary folder, listening on a free port of 127.0.0.1, started and stopped with `pg_ctl`.
@@ -42,7 +43,8 @@ def bin_dir() -> Path:
 class Cluster:
     """One PostgreSQL cluster: `start()`, `stop()`, `restart()`; `url` is its `postgres` database."""
 
-    def __init__(self) -> None:
+    def __init__(self, primary: Cluster | None = None) -> None:
+        """A new cluster; with `primary` (started), its streaming replica (pg_basebackup -R: a hot standby)."""
         self.bin = bin_dir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="gongzhi-pg-"))
@@ -51,8 +53,12 @@ class Cluster:
         self.user = USER if os.geteuid() == 0 else None
         if self.user:
             shutil.chown(self.dir, self.user)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                  "--no-sync")
+        if primary is None:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                      "--no-sync")
+        else:  # initdb's trust rules admit replication connections from 127.0.0.1
+            self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+                      "-D", str(self.data), "-R", "-X", "stream", "--no-sync")
 
     @property
     def url(self) -> str:
@@ -85,6 +91,17 @@ class Cluster:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def replicated() -> Iterator[tuple[Cluster, Cluster]]:
+    """A started private primary and its started streaming replica, both removed afterwards."""
+    with cluster() as primary:
+        replica = Cluster(primary)
+        try:
+            yield primary, replica.start()
+        finally:
+            replica.remove()
 
 
 @contextlib.contextmanager

@@ -38,12 +38,13 @@ async def test_lost_listen_connections_come_back_and_latency_recovers(fresh_url:
     db = await connect(fresh_url)
     name = await db.fetchval("SELECT current_database()")
     try:
-        assert await db.fetchval(LISTENING, name) == 2  # the projection runner's and the live feed's
+        # the projection runner's, the live feed's and the watch of the read models' positions (projections/watch.py)
+        assert await db.fetchval(LISTENING, name) == 3
         c = await ops.community(gql)
         killed = await db.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
                                 " AND query LIKE 'LISTEN%'", name)
-        assert len(killed) == 2
-        await until(lambda: _count(db, name, 2))  # (a) both LISTEN again
+        assert len(killed) == 3
+        await until(lambda: _count(db, name, 3))  # (a) all LISTEN again
         async with httpx.AsyncClient() as http:
             async def ready() -> bool:
                 response = await http.get(f"http://127.0.0.1:{server.port}/readyz")

@@ -81,7 +81,7 @@ async def page(c: Context, table: str, key: str, where: list[str], args: list[An
         paged_args.append(key_value)
         paged_where += f" AND {key} {'<' if descending else '>'} ${len(paged_args)}"
     order = "DESC" if descending else "ASC"
-    async with c.platform.pool.acquire() as conn:
+    async with c.platform.reads.acquire() as conn:
         rows = await conn.fetch(f"SELECT * FROM {table} WHERE {paged_where} ORDER BY {key} {order}"
                                 f" LIMIT {size + 1}", *paged_args)
         total = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {filters}", *args)
@@ -122,7 +122,7 @@ async def newest_in_scope(c: Context, table: str, scope: str | None, first: int 
 async def row_by_id(c: Context, table: str, id: str, field: str = "id") -> asyncpg.Record | None:
     """One read-model row by its UUID (the argument `field`), if the actor's scope covers its community."""
     c.authorize(Action.READ_MODELS)
-    row: asyncpg.Record | None = await c.platform.pool.fetchrow(
+    row: asyncpg.Record | None = await c.platform.reads.fetchrow(
         f"SELECT * FROM {table} WHERE id = $1", values.uuid(id, field))
     if row is not None:
         c.authorize(Action.READ_MODELS, row["community_code"])
@@ -132,7 +132,7 @@ async def row_by_id(c: Context, table: str, id: str, field: str = "id") -> async
 async def community(c: Context, code: str) -> asyncpg.Record | None:
     """A community's row, if the actor's scope covers it."""
     c.authorize(Action.READ_MODELS, values.division_code(code))
-    row: asyncpg.Record | None = await c.platform.pool.fetchrow("SELECT * FROM communities WHERE code = $1", code)
+    row: asyncpg.Record | None = await c.platform.reads.fetchrow("SELECT * FROM communities WHERE code = $1", code)
     return row
 
 
@@ -145,14 +145,14 @@ async def communities(c: Context, scope: str | None, first: int | None, after: s
 async def community_counts(c: Context, code: str) -> asyncpg.Record | None:
     """What the read model counts of a community (open tasks, organizations, activities held), for a command's
     result (the command checked its access)."""
-    row: asyncpg.Record | None = await c.platform.pool.fetchrow(
+    row: asyncpg.Record | None = await c.platform.reads.fetchrow(
         "SELECT open_tasks, organizations, activities_held FROM communities WHERE code = $1", code)
     return row
 
 
 async def tallies(c: Context, campaign_id: UUID) -> dict[str, asyncpg.Record]:
     """An evaluation campaign's tallies by target id (a target without ballots has none)."""
-    rows = await c.platform.pool.fetch("SELECT * FROM evaluation_tallies WHERE campaign_id = $1", campaign_id)
+    rows = await c.platform.reads.fetch("SELECT * FROM evaluation_tallies WHERE campaign_id = $1", campaign_id)
     return {row["target_id"]: row for row in rows}
 
 
@@ -201,7 +201,7 @@ async def burden_measures(c: Context, prefix: str, when: Period, department: str
         where.append(f"department = ${len(args)}")
     group = f"{by}, measure" if by else "measure"
     key = f"{by} AS key, " if by else "NULL AS key, "
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         f"SELECT {key}measure, sum(n)::bigint AS n, round(sum(yuan), 2) AS yuan FROM burden_counts"
         f" WHERE {' AND '.join(where)} GROUP BY {group} ORDER BY {group}", *args))
 
@@ -223,12 +223,12 @@ async def unfunded_tasks(c: Context, prefix: str, when: Period, department: str 
     if department is not None:
         args.append(department)
         sql += f" AND b.department = ${len(args)}"
-    return list(await c.platform.pool.fetch(sql + " ORDER BY t.delegated_at, t.id LIMIT 1000", *args))
+    return list(await c.platform.reads.fetch(sql + " ORDER BY t.delegated_at, t.id LIMIT 1000", *args))
 
 
 async def caps_exceeded(c: Context, prefix: str) -> list[asyncpg.Record]:
     """P8: each community and quarter whose inspections went past the cap, with how many past it."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         "SELECT community_code, extract(year FROM day)::int AS year, extract(quarter FROM day)::int AS quarter,"
         " sum(n)::bigint AS n FROM burden_counts WHERE measure = 'inspections_over_cap' AND community_code LIKE $1"
         " GROUP BY community_code, year, quarter ORDER BY year DESC, quarter DESC, community_code LIMIT 1000",
@@ -237,7 +237,7 @@ async def caps_exceeded(c: Context, prefix: str) -> list[asyncpg.Record]:
 
 async def repeated_refusals(c: Context, prefix: str, at_least: int) -> list[asyncpg.Record]:
     """P1, P5–P7, P10: departments with at least `at_least` refused attempts in the scope, most first."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         "SELECT department, count(*)::bigint AS n, array_agg(DISTINCT provision ORDER BY provision) AS provisions,"
         " array_agg(DISTINCT community_code ORDER BY community_code) AS communities, max(position) AS last_position,"
         " max(occurred_at) AS last_at FROM burden_refusals WHERE community_code LIKE $1 GROUP BY department"
@@ -259,13 +259,13 @@ async def refusals(c: Context, scope: str | None, provision: str | None, departm
 
 async def disbursements(c: Context, agreement_id: UUID) -> list[asyncpg.Record]:
     """P4: the disbursements of one agreement, in log order."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         "SELECT * FROM agreement_disbursements WHERE agreement_id = $1 ORDER BY position LIMIT 1000", agreement_id))
 
 
 async def tasks_under(c: Context, agreement_id: UUID) -> list[asyncpg.Record]:
     """P4: the tasks delegated under one agreement, in log order."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         "SELECT * FROM tasks WHERE agreement_id = $1 ORDER BY position LIMIT 1000", agreement_id))
 
 
@@ -277,14 +277,14 @@ COMMUNITY_LIST = 1000
 async def of_community(c: Context, table: str, code: str, condition: str = "TRUE") -> list[asyncpg.Record]:
     """The rows of a read-model table (a name in the code, never from a request) for one community whose read the
     caller has checked, in log order, at most COMMUNITY_LIST."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         f"SELECT * FROM {table} WHERE community_code = $1 AND {condition} ORDER BY position LIMIT {COMMUNITY_LIST}",
         code))
 
 
 async def inspection_bodies(c: Context, keys: list[str]) -> list[asyncpg.Record]:
     """P8: the inspections by inspecting body of the (community, quarter) keys `community:quarter`, most first."""
-    return list(await c.platform.pool.fetch(
+    return list(await c.platform.reads.fetch(
         "SELECT community_code, quarter, inspecting_body, inspections FROM inspection_bodies"
         " WHERE community_code || ':' || quarter = ANY($1::text[])"
         " ORDER BY inspections DESC, inspecting_body", keys))

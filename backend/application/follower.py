@@ -52,6 +52,11 @@ class LogFollower:
         """Whether a live connection LISTENs for the log's notifications."""
         return self._listener is not None and alive(self._listener)
 
+    @property
+    def running(self) -> bool:
+        """Whether it follows the log now (started, not stopped)."""
+        return self._task is not None
+
     async def start(self) -> None:
         await self._listen()
         self._task = asyncio.create_task(self._run(), name=self.name)
