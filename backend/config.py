@@ -16,6 +16,9 @@ class Settings:
     database_url: str | None
     data_dir: Path
     secret: str
+    # GONGZHI_READ_DATABASE_URL: a streaming replica of GONGZHI_DATABASE_URL's database for the read models' queries
+    # (X-Consistent-After then waits until the replica shows the projections' commit); none: the primary.
+    read_database_url: str | None = None
     consistency_wait_s: float = 5.0
     max_page_size: int = 200
     max_query_depth: int = 10
@@ -67,6 +70,7 @@ def load(make_secret: bool = True) -> Settings:
     data_dir = Path(os.environ.get("GONGZHI_DATA_DIR") or platformdirs.user_data_dir("gongzhi"))
     return Settings(
         database_url=os.environ.get("GONGZHI_DATABASE_URL") or None,
+        read_database_url=(os.environ.get("GONGZHI_READ_DATABASE_URL") or "").strip() or None,
         data_dir=data_dir,
         secret=os.environ.get("GONGZHI_SECRET") or _secret_in(data_dir, make_secret),
         pool_size=int(os.environ.get("GONGZHI_POOL_SIZE") or 8),

@@ -107,6 +107,15 @@ class LiveModels:
         # Held by their subscriptions' generators only: a subscription that goes away takes its subscriber along.
         self._subscribers: weakref.WeakSet[Subscriber] = weakref.WeakSet()
 
+    def followed(self) -> bool:
+        """Whether any subscriber follows a live read model now (if none, a batch's changes need not be read)."""
+        return any(not s.dropped for s in self._subscribers)
+
+    @property
+    def count(self) -> int:
+        """The subscribers held now (dropped ones not counted): /metrics' gongzhi_live_subscriptions."""
+        return sum(1 for s in self._subscribers if not s.dropped)
+
     def subscribe(self, table: str, prefix: str, limit: int = PENDING_LIMIT) -> Subscriber:
         """A subscriber to `table`'s changes in communities under `prefix`, from now on."""
         if table not in {m.table for m in self.models}:

@@ -31,6 +31,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from backend import tracing
 from backend.application.follower import LogFollower
 from backend.application.log import EventLog, LoggedEvent
 from projections.base import Handler, Projection, Writes
@@ -277,8 +278,12 @@ class ProjectionRunner:
         """Apply everything in the log now (for the projections due); return how many events were read."""
         total = 0
         while True:
-            async with self.pool.acquire() as conn, conn.transaction():
-                settled = await self._apply_batch(conn)
+            with tracing.span("projection.batch", root=True) as span:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    settled = await self._apply_batch(conn)
+                if settled.events:
+                    tracing.record(span, events=settled.count, first_position=settled.events[0].position,
+                                   last_position=settled.events[-1].position)
             self._note(settled.faults, settled.stalled)
             healthy = [p for name, p in settled.positions.items() if name not in settled.stalled]
             await self._advance(min(healthy) if healthy else self.position)

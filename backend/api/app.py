@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -29,8 +30,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.execution import ExecutionResult
 
-from backend import bootstrap, config
-from backend.api import webapp
+from backend import bootstrap, config, tracing
+from backend.api import metrics, webapp
 from backend.api.auth import actor_from_header
 from backend.api.complexity import Limits
 from backend.api.context import Context
@@ -178,6 +179,7 @@ class GongzhiGraphQL(GraphQL):
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
         """The token is checked before the document is parsed; without one, only a short document is."""
+        metrics.identify(request.scope, request_data)
         if request.headers.get("authorization"):
             context.actor  # noqa: B018 - verifies the token; Unauthenticated if it fails
         elif request_data.query and len(request_data.query) > ANONYMOUS_DOCUMENT_CHARS:
@@ -185,8 +187,10 @@ class GongzhiGraphQL(GraphQL):
                                   "token (Authorization: Bearer <token>)")
         if context.idempotency_key is not None and request_data.query:
             one_mutation_field(request_data.query, request_data.operation_name)
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
-                                            request_data)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                              request_data)
+        metrics.conclude(request.scope, result)
+        return result
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(GRAPHIQL_PAGE)
@@ -225,7 +229,7 @@ class GongzhiGraphQL(GraphQL):
             response.headers["X-Request-Id"] = context.request_id
         reached = request.scope.get("state", {}).get("consistent")
         if reached is not None:
-            response.headers["X-Consistent-Position"] = str(platform.projections.position)
+            response.headers["X-Consistent-Position"] = str(platform.watch.position)
             if not reached:
                 response.headers["X-Consistency-Timeout"] = "true"
         return context
@@ -249,15 +253,19 @@ class ReadYourWrites:
                     await refusal(e)(scope, receive, send)
                     return
                 platform: Platform = request.app.state.platform
-                scope.setdefault("state", {})["consistent"] = await platform.projections.wait_for(
+                scope.setdefault("state", {})["consistent"] = await platform.watch.wait_for(
                     position, platform.settings.consistency_wait_s)
         await self.graphql(scope, receive, send)
 
 
 def create_app(settings: config.Settings | None = None,
                on_start: Callable[[Platform], Awaitable[None]] | None = None,
-               projections: Sequence[Projection] = ALL) -> Starlette:
+               projections: Sequence[Projection] = ALL, run_projections: bool = True) -> Starlette:
+    """The API. With `run_projections` False (`gongzhi serve --no-projections`) this process runs none: it serves
+    from the read models that `gongzhi projector` processes keep, and knows how far they are from their tracking
+    rows (projections/watch.py)."""
     settings = settings or config.load()
+    tracing.setup()  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (backend/tracing.py)
     limits = Limits(settings.max_query_depth, settings.max_aliases, settings.max_query_cost, settings.max_page_size)
     schema = build_schema(settings.max_query_depth, settings.max_query_tokens, settings.plain_execution, limits,
                           production=settings.production)
@@ -267,7 +275,7 @@ def create_app(settings: config.Settings | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        platform = await bootstrap.start(settings, projections=projections)
+        platform = await bootstrap.start(settings, projections=projections, run_projections=run_projections)
         app.state.platform = platform
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
@@ -290,13 +298,14 @@ def create_app(settings: config.Settings | None = None,
                      else " ".join(f"{type(e).__name__}: {e}".split())[:300])  # why, in one line
             return JSONResponse({"status": "unavailable", "database": type(e).__name__, "error": error},
                                 status_code=503)
-        runner = platform.projections
-        lag = max(0, head - runner.position)
-        stalled = runner.stalled
-        listening = runner.listening and platform.feed.listening
+        watch = platform.watch  # the read models as the tracking rows (on the read database) show them
+        lag = max(0, head - watch.position)
+        stalled = watch.stalled
+        runner = platform.projections  # when this process runs projections, its runner must hear the log too
+        listening = watch.listening and platform.feed.listening and (runner.listening or not runner.running)
         status = ("projection stalled" if stalled else "not listening" if not listening
                   else "catching up" if lag > READY_MAX_LAG else "ready")
-        return JSONResponse({"status": status, "database": "ok", "head": head, "projected": runner.position,
+        return JSONResponse({"status": status, "database": "ok", "head": head, "projected": watch.position,
                              "lag": lag, "listening": listening, "stalled": stalled},
                             status_code=200 if status == "ready" else 503)
 
@@ -310,6 +319,7 @@ def create_app(settings: config.Settings | None = None,
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
             Route("/app/persisted-documents.json", persisted_documents),
             *webapp.routes(),
             Mount("/graphiql", StaticFiles(directory=STATIC / "graphiql"), name="graphiql"),
@@ -319,9 +329,62 @@ def create_app(settings: config.Settings | None = None,
     )
 
 
+#: Set by `gongzhi serve --workers N` for its worker processes: "0" when they run no projections.
+WORKER_PROJECTIONS = "GONGZHI_WORKER_PROJECTIONS"
+
+
+def worker_app() -> Starlette:
+    """The app of one of `gongzhi serve --workers N`'s processes (uvicorn imports this factory in each)."""
+    from backend import logs
+    logs.configure()
+    return create_app(config.load(make_secret=False), run_projections=os.environ.get(WORKER_PROJECTIONS) != "0")
+
+
+def create_projector_app(settings: config.Settings | None = None,
+                         projections: Sequence[Projection] = ALL) -> Starlette:
+    """`gongzhi projector`: the projections (leased), the checkpoints and the ballots' releases, and nothing of
+    the API; /healthz, /readyz (the leases it holds, how far their projections are) and /metrics."""
+    settings = settings or config.load()
+    tracing.setup()  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (backend/tracing.py)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        platform = await bootstrap.start(settings, projections=projections, api=False)
+        app.state.platform = platform
+        try:
+            yield
+        finally:
+            await platform.stop()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready when the database answers and what it holds is not stalled nor far behind; a standby holding no
+        lease is ready too (it is what takes over)."""
+        platform: Platform = request.app.state.platform
+        runner = platform.projections
+        try:
+            status = await asyncio.wait_for(runner.status(), READY_DATABASE_S)
+        except Exception as e:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "unavailable", "database": type(e).__name__}, status_code=503)
+        held = set(runner.held)
+        mine = [row for row in status if row["name"] in held]
+        stalled = [row["name"] for row in mine if row["state"] == "stalled"]
+        lag = max((row["lag"] for row in mine), default=0)
+        state = ("projection stalled" if stalled else "not listening" if not runner.listening
+                 else "catching up" if lag > READY_MAX_LAG else "ready" if held else "standby")
+        return JSONResponse({"status": state, "database": "ok", "held": sorted(held), "lag": lag,
+                             "stalled": stalled, "head": status[0]["head"] if status else 0},
+                            status_code=200 if state in ("ready", "standby") else 503)
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics.endpoint)],
+                     lifespan=lifespan)
+
+
 def edge_middleware(settings: config.Settings) -> list[Middleware]:
-    """CORS for the configured origins (none by default: no CORS headers), then the rate limits, then the body
-    limit."""
+    """The metrics and the request's trace (backend/api/metrics.py), CORS for the configured origins (none by default:
+    no CORS headers), then the rate limits, then the body limit."""
     middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
     rate_limits = RateLimits.configured(settings.rate_limit_actor, settings.rate_limit_address,
                                         settings.rate_limit_strategy, settings.rate_limit_storage)
@@ -334,4 +397,4 @@ def edge_middleware(settings: config.Settings) -> list[Middleware]:
                            "X-Request-Id"],
             expose_headers=["X-Consistent-Position", "X-Consistency-Timeout", "X-Request-Id", "Retry-After"],
             max_age=600))
-    return middleware
+    return [Middleware(metrics.Measure), *middleware]  # outermost: it times and counts the refusals too

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from backend import tracing
 from backend.application import personal
 from backend.application.governance import Receipt
 from backend.application.idempotency import IdempotencyRecords, Key, KeyedSave, KeyTaken, Record, key_of
@@ -45,6 +46,11 @@ class Commands:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="command")
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a command (or a plain function, in the thread pool) in a tracing span named `command`."""
+        with tracing.span("command", command=getattr(getattr(fn, "generator", fn), "__name__", "?")):
+            return await self._run(fn, *args, **kwargs)
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if isinstance(fn, BoundCommand):
             stamp = args[0] if args and isinstance(args[0], Stamp) else None
             key = key_of(fn.generator.__name__, stamp, args[1:], kwargs) if stamp else None

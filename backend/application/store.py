@@ -34,13 +34,21 @@ from typing import Any
 import asyncpg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from prometheus_client import Counter, Histogram
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
+from backend import tracing
 from backend.application.idempotency import INSERT as INSERT_KEY
 from backend.application.idempotency import KeyedSave, KeyTaken
 
 MAX_BATCH = 500  # saves in one transaction
+#: /metrics (backend/api/metrics.py): the events the group commit wrote, and the size of each of its transactions.
+APPENDED = Counter("gongzhi_events_appended", "Events appended (committed) by the group commit")
+BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+BATCH_EVENTS = Histogram("gongzhi_append_batch_events", "Events in one group-commit transaction", buckets=BATCH_SIZES)
+BATCH_SAVES = Histogram("gongzhi_append_batch_saves", "Saves (commands' commits) in one group-commit transaction",
+                        buckets=BATCH_SIZES)
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,10 @@ class AsyncAppender:
         if self._writing is None or self._writing.done():
             self._writing = asyncio.create_task(self._write_pending())
             self._writing.add_done_callback(self._fail_pending)
-        return await future
+        with tracing.span("store.append", events=len(events)) as span:
+            at = await future
+            tracing.record(span, position=at)
+            return at
 
     def _fail_pending(self, task: asyncio.Task[None]) -> None:
         """If writing failed outright (no connection to be had), every save still waiting hears why."""
@@ -109,10 +120,16 @@ class AsyncAppender:
                 while self._pending:
                     batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                     failed = False
+                    size = sum(len(events) for events, _, _, _ in batch)
                     try:
-                        outcomes = await self._write(conn, batch)
+                        with tracing.span("store.write", root=True, saves=len(batch), events=size):
+                            outcomes = await self._write(conn, batch)
                     except Exception as e:  # noqa: BLE001 - the whole batch failed; each save hears why
                         outcomes, failed = [e] * len(batch), True
+                    BATCH_EVENTS.observe(size)
+                    BATCH_SAVES.observe(len(batch))
+                    APPENDED.inc(sum(len(events) for (events, _, _, _), outcome in zip(batch, outcomes, strict=True)
+                                     if not isinstance(outcome, Exception)))
                     for (_, future, _, _), outcome in zip(batch, outcomes, strict=True):
                         if future.done():  # its caller went away
                             continue

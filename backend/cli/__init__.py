@@ -9,8 +9,10 @@ import asyncio
 import copy
 import json
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -65,50 +67,106 @@ def _fail(message: str, code: int) -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(False, help="Load demo data.")) -> None:
-    """Start the GraphQL API (and an embedded PostgreSQL when GONGZHI_DATABASE_URL is not set)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = typer.Option(False, help="Load demo data."),
+          workers: int = typer.Option(1, min=1, max=64, help="API processes on this port (each with its own pools "
+                                      "and live feed)."),
+          no_projections: bool = typer.Option(False, "--no-projections",
+                                              help="Run no projections here: `gongzhi projector` processes do.")
+          ) -> None:
+    """Start the GraphQL API (and an embedded PostgreSQL when GONGZHI_DATABASE_URL is not set).
+
+    By default one process does everything: the API, the projections, the checkpoints. In a cluster,
+    API processes run with --no-projections beside `gongzhi projector` processes."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from backend.api.app import create_app
-    from backend.api.auth import issue
-    from backend.cli.demo import APP_ACTORS, ORGANIZATIONS
+    from backend.api.app import WORKER_PROJECTIONS, create_app
 
     settings = config.load()
     where = settings.database_url and "GONGZHI_DATABASE_URL" or f"embedded PostgreSQL in {settings.data_dir}"
 
     async def on_start(platform: bootstrap.Platform) -> None:
         if demo:
-            from backend.cli.demo import seed
-            count = await platform.commands.run(seed, platform.app)
-            if count and platform.ballots is not None:  # P26: the demo's ballots all counted, the last ones too
-                await platform.ballots.release_due(force=True)
-            console.print(f"demo data: {count} communities loaded" if count else "demo data: already loaded")
-        console.print(f"[bold]Gongzhi[/bold] on {where}")
-        console.print(f"GraphQL: http://{host}:{port}/graphql")
-        if platform.audit.signer is not None:  # the key the log's checkpoints are signed with (backend/audit/)
-            console.print(f"Checkpoint public key (Ed25519): {platform.audit.signer.public_key}", markup=False)
-        console.print("Sample tokens (Authorization: Bearer <token>):")
-        for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
-                                   (Role.COMMITTEE, "320102001001", "committee-320102001001"),
-                                   (Role.AUDITOR, "320102", "auditor")):
-            console.print(f"  {role.value:<14} scope {scope or '(all)':<13}", issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor)),
-                          soft_wrap=True)
-        console.print("The app, signed in as each demo role (open on a phone):")
-        for role, scope, actor in APP_ACTORS:  # the committee's first
-            signed = issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor))
-            console.print(f"App ({role.value}): http://{host}:{port}/app#token={signed}", soft_wrap=True,
-                          markup=False, highlight=False)
+            await _load_demo(platform)
+        _announce(settings, where, host, port, platform.audit.signer)
 
-    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
-    # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     level = logs.level_name()
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # logs on stderr, like every other
-    uvicorn.run(create_app(settings, on_start), host=host, port=port, log_level=level.lower(),
-                access_log=logging.getLevelName(level) <= logging.INFO, log_config=log_config,
-                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    options = {"host": host, "port": port, "log_level": level.lower(), "log_config": log_config,
+               "access_log": logging.getLevelName(level) <= logging.INFO,
+               "timeout_graceful_shutdown": SHUTDOWN_GRACE_S}
+    if workers == 1:
+        # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through
+        # SystemExit (not the default action) lets atexit stop an embedded PostgreSQL cleanly.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        uvicorn.run(create_app(settings, on_start, run_projections=not no_projections), **options)
+        return
+    # Several processes: this one starts an embedded PostgreSQL (if it is the store) and loads the demo, once;
+    # uvicorn's supervisor then starts the workers (backend.api.app:worker_app), restarts one that dies, and on
+    # SIGTERM stops them all. Their metrics go to one folder, so that a scrape of any of them shows all.
+    os.environ["GONGZHI_DATABASE_URL"] = bootstrap.database_url(settings)
+    os.environ[WORKER_PROJECTIONS] = "0" if no_projections else "1"
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gongzhi-metrics-"))
+
+    async def prepare(platform: bootstrap.Platform) -> None:
+        if demo:
+            await _load_demo(platform)
+        _announce(settings, where, host, port, platform.audit.signer)
+        console.print(f"{workers} API worker processes" + (" (no projections)" if no_projections else ""))
+    run(prepare)
+    uvicorn.run("backend.api.app:worker_app", factory=True, workers=workers, **options)
+
+
+async def _load_demo(platform: bootstrap.Platform) -> None:
+    from backend.cli.demo import seed
+    count = await platform.commands.run(seed, platform.app)
+    if count and platform.ballots is not None:  # P26: the demo's ballots all counted, the last ones too
+        await platform.ballots.release_due(force=True)
+    console.print(f"demo data: {count} communities loaded" if count else "demo data: already loaded")
+
+
+def _announce(settings: config.Settings, where: str, host: str, port: int, signer: object | None) -> None:
+    """Where the API is, the checkpoints' public key, and sample tokens (the demo's roles, the app signed in)."""
+    from backend.api.auth import issue
+    from backend.cli.demo import APP_ACTORS, ORGANIZATIONS
+    console.print(f"[bold]Gongzhi[/bold] on {where}")
+    console.print(f"GraphQL: http://{host}:{port}/graphql")
+    if signer is not None:  # the key the log's checkpoints are signed with (backend/audit/)
+        console.print(f"Checkpoint public key (Ed25519): {signer.public_key}", markup=False)  # type: ignore[attr-defined]
+    console.print("Sample tokens (Authorization: Bearer <token>):")
+    for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
+                               (Role.COMMITTEE, "320102001001", "committee-320102001001"),
+                               (Role.AUDITOR, "320102", "auditor")):
+        console.print(f"  {role.value:<14} scope {scope or '(all)':<13}",
+                      issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor)),
+                      soft_wrap=True)
+    console.print("The app, signed in as each demo role (open on a phone):")
+    for role, scope, actor in APP_ACTORS:  # the committee's first
+        signed = issue(settings.secret, actor, role, scope, organization=ORGANIZATIONS.get(actor))
+        console.print(f"App ({role.value}): http://{host}:{port}/app#token={signed}", soft_wrap=True,
+                      markup=False, highlight=False)
+
+
+@app.command()
+def projector(host: str = "127.0.0.1", port: int = typer.Option(8001, help="Port of /healthz, /readyz, /metrics.")
+              ) -> None:
+    """Run the projections and nothing of the API (with the log's checkpoints and the secret ballots' releases).
+
+    Any number may run against one store: each projection is leased to one of them at a time (a
+    PostgreSQL advisory lock); the others stand by and take over within about a second of its holder's
+    end, from the projection's tracked position."""
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from backend.api.app import create_projector_app
+
+    level = logs.level_name()
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(create_projector_app(config.load()), host=host, port=port, log_level=level.lower(),
+                log_config=log_config, access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 @app.command()
