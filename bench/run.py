@@ -7,17 +7,13 @@ import gzip
 import json
 import os
 import platform as host
-import random
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -25,9 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import asyncpg
 import httpx
-import psutil
-import websockets
-from psycopg.conninfo import make_conninfo
+import orjson
 from rich.console import Console
 from rich.table import Table
 
@@ -36,11 +30,29 @@ from backend.api.auth import issue
 from backend.domain.access import Actor, Role
 from backend.domain.errors import RuleRefusal
 from backend.domain.stamp import Stamp
+from bench import bare as bare_routes
+from bench import fanout, peer, scale
+from bench.common import (
+    ACTIVITY,
+    DISTRICT,
+    SECRET,
+    TASKS_QUERY,
+    Process,
+    command_mix,
+    console,
+    env_for,
+    free_port,
+    fresh_database,
+    ms,
+    percentile,
+    python,
+    rps,
+    single_client_latency,
+    stamp,
+    stopping_embedded,
+)
 
-console = Console(stderr=True)
-SECRET = "bench-secret-" + "b" * 40
-DISTRICT = "330106"
-ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("append", "command_http", "query", "rebuild", "fanout", "growth", "frontend", "storage", "scale")
 
 
 @dataclass(frozen=True)
@@ -51,101 +63,19 @@ class Sizes:
     subscribers: int
     growth_events: int
     fanout_mutations: int
+    relay_events: int  # the loaded log's events the relay publishes (scale)
+    takeovers: int  # projector holders killed in turn (scale)
 
     @classmethod
     def pick(cls, quick: bool, tiny: bool = False) -> Sizes:
         if tiny:  # for the smoke test: every phase runs, briefly
             return cls(seconds=1, query_rows=100, rebuild_events=800, subscribers=5, growth_events=1_000,
-                       fanout_mutations=3)
+                       fanout_mutations=3, relay_events=500, takeovers=1)
         if quick:
             return cls(seconds=5, query_rows=5_000, rebuild_events=20_000, subscribers=200, growth_events=50_000,
-                       fanout_mutations=20)
+                       fanout_mutations=20, relay_events=20_000, takeovers=2)
         return cls(seconds=20, query_rows=5_000, rebuild_events=200_000, subscribers=1_000,
-                   growth_events=1_000_000, fanout_mutations=50)
-
-
-def percentile(samples: list[float], p: float) -> float:
-    if not samples:
-        return 0.0
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
-
-
-def stamp(role: Role, scope: str, actor: str = "bench") -> Stamp:
-    return Stamp(Actor(actor, role, scope), "bench")
-
-
-# -- the database and the server -------------------------------------------------------------
-@asynccontextmanager
-async def fresh_database(work: Path):
-    base = os.environ.get("GONGZHI_DATABASE_URL") or database.embedded_url(work)
-    name = f"gongzhi_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(**database.asyncpg_dsn(base))
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        yield make_conninfo(base, dbname=name)
-    finally:
-        conn = await asyncpg.connect(**database.asyncpg_dsn(base))
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-
-@contextmanager
-def stopping_embedded(work: Path):
-    """Stop the embedded PostgreSQL started in `work` (if one was) before the folder is deleted."""
-    try:
-        yield
-    finally:
-        database.stop_embedded(work)
-
-
-class Process:
-    def __init__(self, args: list[str], env: dict[str, str], port: int, log: Path) -> None:
-        self.port = port
-        self.proc = subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=log.open("ab"),
-                                     stderr=subprocess.STDOUT)
-
-    async def ready(self, path: str = "/healthz") -> None:
-        async with httpx.AsyncClient() as http:
-            for _ in range(300):
-                if self.proc.poll() is not None:
-                    raise RuntimeError("a benchmark server exited; see its log")
-                try:
-                    await http.get(f"http://127.0.0.1:{self.port}{path}", timeout=1)
-                    return
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.2)
-        raise RuntimeError("a benchmark server did not start")
-
-    @property
-    def rss_mb(self) -> float:
-        return psutil.Process(self.proc.pid).memory_info().rss / 2**20
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(30)
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def env_for(url: str, work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
-    env.update(GONGZHI_DATABASE_URL=url, GONGZHI_SECRET=SECRET, GONGZHI_DATA_DIR=str(work),
-               GONGZHI_LOG_LEVEL="WARNING",
-               # the bench drives ~1,000 requests a second from one address with few tokens: no rate limits
-               GONGZHI_RATE_LIMIT_ACTOR="off", GONGZHI_RATE_LIMIT_ADDRESS="off")
-    return env
+                   growth_events=1_000_000, fanout_mutations=50, relay_events=100_000, takeovers=3)
 
 
 # -- loading through the real commands -------------------------------------------------------
@@ -282,142 +212,134 @@ async def raw_inserts(p: bootstrap.Platform, seconds: float, writers: int) -> fl
 
 
 # -- commands over HTTP ---------------------------------------------------------------------------
-DELEGATE = ("mutation($i: DelegateTaskInput!) { delegateTask(input: $i) { task { id version } "
-            "receipt { position } } }")
-ACCEPT = "mutation($id: ID!) { acceptTask(id: $id) { task { id version } receipt { position } } }"
-ACTIVITY = "mutation($i: RecordActivityInput!) { recordActivity(input: $i) { receipt { position } } }"
-CAST = "mutation($i: CastEvaluationInput!) { castEvaluation(input: $i) { position } }"
-OPEN = ("mutation($i: OpenEvaluationCampaignInput!) { openEvaluationCampaign(input: $i) { campaign { id } "
-        "receipt { position } } }")
+async def bench_command_http(p: bootstrap.Platform, url: str, codes: list[str], seconds: float, env: dict[str, str],
+                             work: Path, clients: int = 64) -> dict[str, Any]:
+    """The mix from `clients` clients through Gongzhi and through the bare command route (bench/bare.py), by
+    turns (ours half the time, bare half, ours, bare), the same client code for both. The bare route's table is
+    copied from the store after ours' first half (so that it holds a stored event of every type of the mix) and
+    dropped after the last."""
+    ours = [await command_mix(url, codes, seconds / 2, clients)]
+    async with p.pool.acquire() as conn:
+        for statement in bare_routes.prepare_sql(p.events.table):
+            await conn.execute(statement)
+        copied = await conn.fetchval(f"SELECT max(notification_id) FROM {bare_routes.BARE_EVENTS}")
+    port = free_port()
+    baseline = Process(python("-m", "bench.bare", "command", str(port)), env, port, work / "bare-command.log")
+    try:
+        await baseline.ready("/graphql")  # 405 to a GET: up
+        bare_url = f"http://127.0.0.1:{port}/graphql"
+        bare = [await command_mix(bare_url, codes, seconds / 2, clients)]
+        ours.append(await command_mix(url, codes, seconds / 2, clients))
+        bare.append(await command_mix(bare_url, codes, seconds / 2, clients))
+        # each command of the mix, and each campaign opened first, is one event row: the route did its work
+        appended = await p.pool.fetchval(f"SELECT count(*) FROM {bare_routes.BARE_EVENTS} WHERE notification_id > $1",
+                                         copied)
+        if appended != sum(len(lat) for lat, _ in bare) + 2 * len(codes):
+            raise RuntimeError(f"the bare route appended {appended} rows for {sum(len(lat) for lat, _ in bare)}"
+                               " commands")
+    finally:
+        baseline.stop()
+        async with p.pool.acquire() as conn:
+            await conn.execute(f"DROP TABLE IF EXISTS {bare_routes.BARE_EVENTS}, {bare_routes.BARE_BOX}")
 
+    def figures(runs: list[tuple[list[float], float]]) -> tuple[float, list[float]]:
+        latencies = [x for lat, _ in runs for x in lat]
+        return len(latencies) / sum(t for _, t in runs), latencies
 
-async def bench_command_http(url: str, codes: list[str], seconds: float, clients: int = 64) -> dict[str, Any]:
-    tokens = {code: {"dept": issue(SECRET, "dept", Role.DEPARTMENT, DISTRICT),
-                     "committee": issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)} for code in codes}
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
-        async def call(query: str, variables: dict, tok: str) -> dict:
-            async with http.post(url, json={"query": query, "variables": variables},
-                                 headers={"Authorization": f"Bearer {tok}"}) as response:
-                body = await response.json()
-            if body.get("errors"):
-                raise RuntimeError(body["errors"])
-            return body["data"]
-
-        campaigns = {}
-        for code in codes:
-            data = await call(OPEN, {"i": {"communityCode": code, "title": "评议", "targets": [
-                {"id": "office", "name": "街道办", "kind": "GOVERNMENT_DEPARTMENT"}],
-                "closesAt": (datetime.now(UTC) + timedelta(days=1)).isoformat()}},
-                tokens[code]["committee"])
-            campaigns[code] = data["openEvaluationCampaign"]["campaign"]["id"]
-        latencies: list[float] = []
-        stop_at = time.perf_counter() + seconds
-
-        async def client(n: int) -> None:
-            rng = random.Random(n)
-            code = codes[n % len(codes)]
-            tok = tokens[code]
-            ballots = 0
-            while time.perf_counter() < stop_at:
-                kind = rng.randrange(4)
-                t0 = time.perf_counter()
-                if kind == 0:
-                    await call(DELEGATE, {"i": {"communityCode": code, "title": "人口普查", "fromDepartment": "统计局",
-                                                "dutyItemCode": "AG-01"}}, tok["dept"])
-                elif kind == 1:
-                    task = await call(DELEGATE, {"i": {"communityCode": code, "title": "人口普查",
-                                                       "fromDepartment": "统计局", "dutyItemCode": "AG-01"}},
-                                      tok["dept"])
-                    latencies.append(time.perf_counter() - t0)
-                    t0 = time.perf_counter()
-                    await call(ACCEPT, {"id": task["delegateTask"]["task"]["id"]}, tok["committee"])
-                elif kind == 2:
-                    await call(ACTIVITY, {"i": {"communityCode": code, "title": "活动", "participants": 3,
-                                                "heldAt": datetime.now(UTC).isoformat()}}, tok["committee"])
-                else:
-                    ballots += 1
-                    resident = issue(SECRET, f"r-{n}-{ballots}", Role.RESIDENT, code)
-                    await call(CAST, {"i": {"campaignId": campaigns[code], "targetId": "office",
-                                            "satisfaction": "SATISFIED"}}, resident)
-                latencies.append(time.perf_counter() - t0)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-    return {"commands_per_s": round(len(latencies) / elapsed, 1), "p50_ms": ms(percentile(latencies, 50)),
-            "p99_ms": ms(percentile(latencies, 99)), "clients": clients, "commands": len(latencies)}
+    rate, latencies = figures(ours)
+    bare_rate, bare_latencies = figures(bare)
+    return {"commands_per_s": round(rate, 1), "p50_ms": ms(percentile(latencies, 50)),
+            "p99_ms": ms(percentile(latencies, 99)), "bare_commands_per_s": round(bare_rate, 1),
+            "bare_p50_ms": ms(percentile(bare_latencies, 50)), "bare_p99_ms": ms(percentile(bare_latencies, 99)),
+            "ratio": round(rate / bare_rate, 3), "clients": clients, "commands": len(latencies),
+            "halves": [round(len(o[0]) / o[1] / (len(b[0]) / b[1]), 3) for o, b in zip(ours, bare, strict=True)]}
 
 
 # -- queries ---------------------------------------------------------------------------------------
-TASKS_QUERY = ("query($scope: String) { tasks(scope: $scope, first: 50) { totalCount edges { cursor node { id "
-               "communityCode title fromDepartment basis dutyItemCode agreementId status delegatedAt dueAt version } }"
-               " pageInfo { hasNextPage endCursor } } }")
-
-
-async def rps(url: str, headers: dict, body: dict, seconds: float, clients: int) -> float:
-    count = [0]
-    stop_at = time.perf_counter() + seconds
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
-        async def client() -> None:
-            while time.perf_counter() < stop_at:
-                async with http.post(url, json=body, headers=headers) as response:
-                    await response.read()
-                    assert response.status == 200
-                count[0] += 1
-        started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        return count[0] / (time.perf_counter() - started)
-
-
-async def single_client_latency(url: str, headers: dict, body: dict, requests: int = 300) -> list[float]:
-    samples = []
-    async with aiohttp.ClientSession() as http:
-        for _ in range(requests):
-            t0 = time.perf_counter()
-            async with http.post(url, json=body, headers=headers) as response:
-                data = await response.json()
-            samples.append(time.perf_counter() - t0)
-            assert response.status == 200 and "errors" not in data, data
-    return samples
-
-
 async def settle(p: bootstrap.Platform) -> None:
-    """After a write-heavy phase: a CHECKPOINT (PostgreSQL flushes what the appends left dirty now, not during the
-    next measure) and fresh planner statistics (the service here runs without autovacuum)."""
+    """Before a measure that reads loaded tables: a CHECKPOINT (PostgreSQL flushes what the appends left dirty now,
+    not during the measure) and VACUUM ANALYZE (fresh planner statistics and visibility maps: the service here runs
+    without autovacuum, and on stale statistics the planner sorted all 5,000 tasks on every request)."""
     async with p.pool.acquire() as conn:
         try:
             await conn.execute("CHECKPOINT")
         except asyncpg.InsufficientPrivilegeError:
             pass
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM (ANALYZE)")
 
 
-async def bench_query(url: str, bare_url: str, scope: str, seconds: float) -> dict[str, Any]:
+async def bench_query(p: bootstrap.Platform, url: str, bare_url: str, scope: str, seconds: float,
+                      work: Path) -> dict[str, Any]:
+    """`tasks(scope, first: 50)` from 16 clients beside the bare route and, where Node.js is present, PostGraphile 4
+    on the same table (bench/peer.py), all by turns, the answers checked equal first."""
     headers = {"Authorization": f"Bearer {issue(SECRET, 'auditor', Role.AUDITOR, DISTRICT)}"}
     body = {"query": TASKS_QUERY, "variables": {"scope": scope}}
-    async with httpx.AsyncClient() as http:
+    script, peer_version = peer.install()
+    peer_process = None
+    try:
+        if script is not None:
+            async with p.pool.acquire() as conn:
+                for statement in peer.PREPARE_SQL:
+                    await conn.execute(statement)
+            port = free_port()
+            peer_process = peer.start(script, p.database_url, port, work / "postgraphile.log")
+            await peer_process.ready("/graphql")
+        return await _query_by_turns(url, bare_url, headers, body, scope, seconds, peer_process, peer_version)
+    finally:
+        if peer_process is not None:
+            peer_process.stop()
+        async with p.pool.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {peer.SCHEMA} CASCADE")
+
+
+async def _query_by_turns(url: str, bare_url: str, headers: dict[str, str], body: dict[str, Any], scope: str,
+                          seconds: float, peer_process: Process | None, peer_version: str) -> dict[str, Any]:
+    peer_url = f"http://127.0.0.1:{peer_process.port}/graphql" if peer_process else None
+    async with httpx.AsyncClient(timeout=30) as http:
         ours_json = (await http.post(url, json=body, headers=headers)).json()
         bare = (await http.post(bare_url, json=body)).json()
-    if ours_json != bare:
-        raise RuntimeError("the bare route does not return the same JSON as the GraphQL query")
+        if ours_json != bare:
+            raise RuntimeError("the bare route does not return the same JSON as the GraphQL query")
+        if peer_url:
+            differs = peer.difference(ours_json, (await http.post(peer_url, json=peer.body(scope))).json())
+            if differs:
+                raise RuntimeError(f"PostGraphile's answer is not Gongzhi's: {differs}")
     await single_client_latency(url, headers, body, 30)  # warm up
     await single_client_latency(bare_url, {}, body, 30)
     latencies = await single_client_latency(url, headers, body)
-    # by turns, half the time each, so that neither gets the quieter half (a write-heavy phase before this one
+    peer_latencies = []
+    if peer_url:
+        await single_client_latency(peer_url, {}, peer.body(scope), 30)
+        peer_latencies = await single_client_latency(peer_url, {}, peer.body(scope))
+    # by turns, half the time each, so that none gets the quieter half (a write-heavy phase before this one
     # leaves PostgreSQL flushing for a while)
-    ours_rps = [await rps(url, headers, body, seconds / 2, 16)]
-    bare_rps = [await rps(bare_url, {}, body, seconds / 2, 16)]
-    ours_rps.append(await rps(url, headers, body, seconds / 2, 16))
-    bare_rps.append(await rps(bare_url, {}, body, seconds / 2, 16))
+    ours_rps: list[float] = []
+    bare_rps: list[float] = []
+    peer_rps: list[float] = []
+    for _ in range(2):
+        ours_rps.append(await rps(url, headers, body, seconds / 2, 16))
+        bare_rps.append(await rps(bare_url, {}, body, seconds / 2, 16))
+        if peer_url:
+            peer_rps.append(await rps(peer_url, {}, peer.body(scope), seconds / 2, 16))
     ours, bare_mean = sum(ours_rps) / 2, sum(bare_rps) / 2
-    return {"rps": round(ours, 1), "p50_ms": ms(percentile(latencies, 50)),
-            "p99_ms": ms(percentile(latencies, 99)), "bare_rps": round(bare_mean, 1),
-            "ratio": round(ours / bare_mean, 3), "clients": 16, "rows": ours_json["data"]["tasks"]["totalCount"],
-            "halves": [round(o / b, 3) for o, b in zip(ours_rps, bare_rps, strict=True)]}
+    figures: dict[str, Any] = {
+        "rps": round(ours, 1), "p50_ms": ms(percentile(latencies, 50)), "p99_ms": ms(percentile(latencies, 99)),
+        "bare_rps": round(bare_mean, 1), "ratio": round(ours / bare_mean, 3), "clients": 16,
+        "rows": ours_json["data"]["tasks"]["totalCount"],
+        "halves": [round(o / b, 3) for o, b in zip(ours_rps, bare_rps, strict=True)], "peer": peer_version}
+    if peer_url:
+        peer_mean = sum(peer_rps) / 2
+        figures |= {"peer_rps": round(peer_mean, 1), "peer_p50_ms": ms(percentile(peer_latencies, 50)),
+                    "peer_p99_ms": ms(percentile(peer_latencies, 99)), "peer_ratio": round(ours / peer_mean, 3),
+                    "peer_halves": [round(o / q, 3) for o, q in zip(ours_rps, peer_rps, strict=True)]}
+    return figures
 
 
 # -- rebuild ----------------------------------------------------------------------------------------
+RAW_MODELS = {"Task": "bench_raw_tasks", "Activity": "bench_raw_activities", "": "bench_raw_other"}
+RAW_COLUMNS = ("position", "id", "version", "community_code", "type", "title", "at")
+
+
 async def bench_rebuild(p: bootstrap.Platform) -> dict[str, Any]:
     started = time.perf_counter()
     events = await p.projections.rebuild()
@@ -429,63 +351,44 @@ async def bench_rebuild(p: bootstrap.Platform) -> dict[str, Any]:
                                    f" FROM {p.events.table} ORDER BY notification_id", prefetch=1000):
             rows += 1
     scan = rows / (time.perf_counter() - t0)
-    return {"events_per_s": round(events / elapsed, 1), "raw_scan_rows_per_s": round(scan, 1),
-            "ratio": round(events / elapsed / scan, 4), "events": events}
+    rate, raw = events / elapsed, await raw_pass(p, events)
+    return {"events_per_s": round(rate, 1), "raw_scan_rows_per_s": round(scan, 1),
+            "ratio": round(rate / scan, 4), "raw_pass_events_per_s": round(raw, 1),
+            "raw_pass_ratio": round(rate / raw, 3), "events": events}
 
 
-# -- fan-out -----------------------------------------------------------------------------------------
-SUBSCRIBE = "subscription($after: Position) { events(after: $after) { position type } }"
-
-
-async def bench_fanout(url: str, server: Process, code: str, subscribers: int, mutations: int) -> dict[str, Any]:
-    ws_url = url.replace("http://", "ws://")
-    auditor = issue(SECRET, "integrator", Role.INTEGRATOR, "")
-    committee = issue(SECRET, f"committee-{code}", Role.COMMITTEE, code)
-    async with httpx.AsyncClient(timeout=60) as http:
-        last = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
-            "communityCode": code, "title": "起点", "participants": 1,
-            "heldAt": datetime.now(UTC).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
-        after = last.json()["data"]["recordActivity"]["receipt"]["position"]
-    arrivals: dict[int, list[float]] = {}
-    peak = [server.rss_mb]
-    sockets = []
-    for _ in range(subscribers):
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None)
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {auditor}"}}))
-        await ws.recv()
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": SUBSCRIBE, "variables": {"after": after}}}))
-        sockets.append(ws)
-
-    async def reader(ws: websockets.ClientConnection) -> None:
-        async for raw in ws:
-            message = json.loads(raw)
-            if message.get("type") == "next":
-                arrivals.setdefault(message["payload"]["data"]["events"]["position"], []).append(time.perf_counter())
-
-    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
-    committed: dict[int, float] = {}
-    async with httpx.AsyncClient(timeout=60) as http:
-        for _ in range(mutations):
-            response = await http.post(url, json={"query": ACTIVITY, "variables": {"i": {
-                "communityCode": code, "title": "扇出", "participants": 1,
-                "heldAt": datetime.now(UTC).isoformat()}}}, headers={"Authorization": f"Bearer {committee}"})
-            committed[response.json()["data"]["recordActivity"]["receipt"]["position"]] = time.perf_counter()
-            peak.append(server.rss_mb)
-            await asyncio.sleep(0.1)
-    deadline = time.perf_counter() + 60
-    while time.perf_counter() < deadline and any(len(arrivals.get(pos, [])) < subscribers for pos in committed):
-        peak.append(server.rss_mb)
-        await asyncio.sleep(0.2)
-    for task in readers:
-        task.cancel()
-    for ws in sockets:
-        await ws.close()
-    delays = [max(arrivals.get(pos, [deadline])) - t for pos, t in committed.items()]
-    delivered = sum(len(arrivals.get(pos, [])) for pos in committed)
-    return {"subscribers": subscribers, "p50_ms": ms(percentile(delays, 50)), "p99_ms": ms(percentile(delays, 99)),
-            "peak_rss_mb": round(max(peak), 1), "mutations": mutations,
-            "delivered": delivered, "expected": mutations * subscribers}
+async def raw_pass(p: bootstrap.Platform, events: int, chunk: int = 2000) -> float:
+    """What a rebuild does at its physical minimum, in events/s: the first `events` rows of the log scanned in
+    order, each stored state decoded by orjson, and one row per event COPYed into tables shaped like the read
+    models (an entity's id and version, its community, its type, a title, a time; keyed by position), in one
+    transaction that creates the tables, as a rebuild loads into copies of its own. Tasks, activities and the
+    rest go to three tables, as events go to their read models."""
+    ddl = ("(position bigint PRIMARY KEY, id uuid NOT NULL, version int NOT NULL, community_code text,"
+           " type text NOT NULL, title text, at timestamptz)")
+    started = time.perf_counter()
+    async with p.pool.acquire() as conn:
+        async with conn.transaction():
+            for table in RAW_MODELS.values():
+                await conn.execute(f"CREATE TABLE {table} {ddl}")
+            cursor = await conn.cursor(f"SELECT notification_id, originator_id, originator_version, topic, state"
+                                       f" FROM {p.events.table} ORDER BY notification_id LIMIT $1", events)
+            while batch := await cursor.fetch(chunk):
+                tables: dict[str, list[tuple[Any, ...]]] = {table: [] for table in RAW_MODELS.values()}
+                for position, entity, version, topic, state in batch:
+                    data = orjson.loads(state)
+                    aggregate, _, kind = topic.rpartition(":")[2].partition(".")
+                    moment = data.get("timestamp")
+                    at = datetime.fromisoformat(moment["_data_"]) if isinstance(moment, dict) else None
+                    title = data.get("title")
+                    tables[RAW_MODELS.get(aggregate, RAW_MODELS[""])].append(
+                        (position, entity, version, data.get("community_code"), kind,
+                         title if isinstance(title, str) else None, at))
+                for table, records in tables.items():
+                    if records:
+                        await conn.copy_records_to_table(table, records=records, columns=RAW_COLUMNS)
+        elapsed = time.perf_counter() - started
+        await conn.execute(f"DROP TABLE {', '.join(RAW_MODELS.values())}")
+    return events / elapsed
 
 
 # -- frontend -------------------------------------------------------------------------------------------
@@ -677,16 +580,51 @@ async def query_p50(url: str, scope: str) -> float:
     return ms(percentile(samples, 50))
 
 
+# -- storage ------------------------------------------------------------------------------------------
+AUDIT_TABLES = ("gongzhi_leaves", "gongzhi_tiles", "gongzhi_checkpoints")
+
+
+async def bench_storage(p: bootstrap.Platform) -> dict[str, Any]:
+    """What an event costs on disk, from this run's store (after VACUUM ANALYZE): the events table with its indexes
+    and TOAST (pg_total_relation_size), the verifiable log's leaves, tiles and checkpoints, and the whole database
+    (the read models, the ballot box, the keys, the catalogs), each divided by the events stored. The inputs of
+    infra/CAPACITY.md's storage figures."""
+    await settle(p)
+    count = await stored(p)
+    async with p.pool.acquire() as conn:
+        events = await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", p.events.table)
+        audit = sum([await conn.fetchval("SELECT coalesce(pg_total_relation_size(to_regclass($1)), 0)", t)
+                     for t in AUDIT_TABLES])
+        whole = await conn.fetchval("SELECT pg_database_size(current_database())")
+        state = await conn.fetchval(f"SELECT avg(octet_length(state)) FROM {p.events.table}")
+    return {"events": count, "events_bytes_per_event": round(events / count, 1),
+            "audit_bytes_per_event": round(audit / count, 1),
+            "read_models_bytes_per_event": round((whole - events - audit) / count, 1),
+            "database_bytes_per_event": round(whole / count, 1), "state_mean_bytes": round(float(state), 1),
+            "database_mb": round(whole / 2**20, 1)}
+
+
 # -- the run -----------------------------------------------------------------------------------------
-async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[str, Any]:
+async def main(quick: bool, json_path: Path | None, tiny: bool = False,
+               only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every measure in SECTIONS, or those in `only` (with what they need: growth takes the small store's figures
+    from the append and query phases, which then run without their baselines)."""
     sizes = Sizes.pick(quick, tiny)
-    results: dict[str, Any] = {}  # the issue's six measures and the app's (the machine goes in the table's title)
+    unknown = (only or frozenset()) - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"no such measure: {sorted(unknown)} (the measures: {', '.join(SECTIONS)})")
+
+    def want(section: str) -> bool:
+        return only is None or section in only
+
+    results: dict[str, Any] = {}  # the issue's measures and the app's (the machine goes in the table's title)
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, stopping_embedded(Path(tmp)):
         work = Path(tmp)
         async with fresh_database(work) as url:
             settings = replace(config.Settings(database_url=url, data_dir=work, secret=SECRET), pool_size=16)
             p = await bootstrap.start(settings, follow=False)
             server = bare = None
+            env = env_for(url, work)
             try:
                 console.print("[bold]setup[/bold]: communities, and the query table through the commands")
                 codes = await register_communities(p, 32)
@@ -700,60 +638,87 @@ async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[
                         await p.commands.run(p.app.delegate_task, dept, query_scope, "人口普查入户登记", "区统计局", "AG-01")
                 await asyncio.gather(*(delegator() for _ in range(16)))
 
-                console.print("[bold]append[/bold]")
-                results["append"] = await bench_append(p, codes, sizes.seconds)
+                if want("append"):
+                    console.print("[bold]append[/bold]")
+                    results["append"] = await bench_append(p, codes, sizes.seconds)
 
-                port, bare_port = free_port(), free_port()
-                env = env_for(url, work)
-                server = Process(["-m", "backend", "serve", "--port", str(port)], env, port, work / "server.log")
-                await server.ready("/readyz")
-                bare = Process(["-m", "bench.bare", str(bare_port)], env, bare_port, work / "bare.log")
-                await bare.ready()
-                gql = f"http://127.0.0.1:{port}/graphql"
-                await wait_projected(p)
-                # growth compares like with like: appends while the server projects them, on the
-                # small store here and on the grown store at the end
-                small_append = (await bench_append(p, codes, sizes.seconds, baseline=False))["events_per_s"]
-                await wait_projected(p)
+                if not (only is not None and only <= {"append", "storage", "scale"}):
+                    port, bare_port = free_port(), free_port()
+                    server = Process(python("-m", "backend", "serve", "--port", str(port)), env, port,
+                                     work / "server.log")
+                    await server.ready("/readyz")
+                    bare = Process(python("-m", "bench.bare", "query", str(bare_port)), env, bare_port,
+                                   work / "bare.log")
+                    await bare.ready()
+                    gql = f"http://127.0.0.1:{port}/graphql"
+                    await wait_projected(p)
+                small_append = small_query_p50 = None
+                if want("growth"):
+                    # growth compares like with like: appends while the server projects them, on the
+                    # small store here and on the grown store at the end
+                    small_append = (await bench_append(p, codes, sizes.seconds, baseline=False))["events_per_s"]
+                    await wait_projected(p)
 
-                console.print("[bold]query[/bold]")
-                await settle(p)
-                results["query"] = await bench_query(gql, f"http://127.0.0.1:{bare_port}/graphql", query_scope,
-                                                     sizes.seconds)
-                small_query_p50 = results["query"]["p50_ms"]
+                if want("query") or want("growth"):
+                    await settle(p)
+                if want("query"):
+                    console.print("[bold]query[/bold]")
+                    results["query"] = await bench_query(p, gql, f"http://127.0.0.1:{bare_port}/graphql",
+                                                         query_scope, sizes.seconds, work)
+                    small_query_p50 = results["query"]["p50_ms"]
+                elif want("growth"):
+                    small_query_p50 = await query_p50(gql, query_scope)
 
-                console.print("[bold]command_http[/bold]")
-                results["command_http"] = await bench_command_http(gql, codes, sizes.seconds)
+                if want("command_http"):
+                    console.print("[bold]command_http[/bold]")
+                    results["command_http"] = await bench_command_http(p, gql, codes, sizes.seconds, env, work)
 
-                console.print("[bold]frontend[/bold]")
-                results["frontend"] = await bench_frontend(gql, p, query_scope, codes[2], sizes.seconds,
-                                                           1 if tiny else 3)
+                if want("frontend"):
+                    console.print("[bold]frontend[/bold]")
+                    results["frontend"] = await bench_frontend(gql, p, query_scope, codes[2], sizes.seconds,
+                                                               1 if tiny else 3)
 
-                console.print("[bold]fanout[/bold]")
-                results["fanout"] = await bench_fanout(gql, server, codes[1], sizes.subscribers,
-                                                       sizes.fanout_mutations)
+                if want("fanout"):
+                    console.print("[bold]fanout[/bold]")
+                    assert server is not None
+                    results["fanout"] = await fanout.bench_fanout(gql, server, p.pool, p.events.table, codes,
+                                                                  sizes.subscribers, sizes.fanout_mutations)
 
-                console.print("[bold]rebuild[/bold]")
-                have = await stored(p)
-                if have < sizes.rebuild_events:
-                    await load(p, codes, sizes.rebuild_events - have)
-                await wait_projected(p)
-                results["rebuild"] = await bench_rebuild(p)
+                if want("rebuild"):
+                    console.print("[bold]rebuild[/bold]")
+                    have = await stored(p)
+                    if have < sizes.rebuild_events:
+                        await load(p, codes, sizes.rebuild_events - have)
+                    await wait_projected(p)
+                    results["rebuild"] = await bench_rebuild(p)
 
-                console.print("[bold]growth[/bold]")
-                have = await stored(p)
-                if have < sizes.growth_events:
-                    await load(p, codes, sizes.growth_events - have, label="growing")
-                await wait_projected(p)
-                big_append = await bench_append(p, codes, sizes.seconds, baseline=False)
-                await wait_projected(p)  # the query on the small store was measured with the read models caught up
-                results["growth"] = {
-                    "events": await stored(p), "append_events_per_s": big_append["events_per_s"],
-                    "query_p50_ms": await query_p50(gql, query_scope),
-                    "small_append_events_per_s": small_append, "small_query_p50_ms": small_query_p50,
-                    "note": "" if sizes.growth_events >= 1_000_000 else
-                    f"a smaller store ({sizes.growth_events} events) than the 1,000,000 of a full run",
-                }
+                if want("growth"):
+                    console.print("[bold]growth[/bold]")
+                    have = await stored(p)
+                    if have < sizes.growth_events:
+                        await load(p, codes, sizes.growth_events - have, label="growing")
+                    await wait_projected(p)
+                    big_append = await bench_append(p, codes, sizes.seconds, baseline=False)
+                    await wait_projected(p)  # the query on the small store was measured with the read models caught up
+                    await settle(p)  # and on fresh statistics
+                    results["growth"] = {
+                        "events": await stored(p), "append_events_per_s": big_append["events_per_s"],
+                        "query_p50_ms": await query_p50(gql, query_scope),
+                        "small_append_events_per_s": small_append, "small_query_p50_ms": small_query_p50,
+                        "note": "" if sizes.growth_events >= 1_000_000 else
+                        f"a smaller store ({sizes.growth_events} events) than the 1,000,000 of a full run",
+                    }
+
+                if want("storage"):
+                    console.print("[bold]storage[/bold]")
+                    results["storage"] = await bench_storage(p)
+
+                if want("scale"):
+                    console.print("[bold]scale[/bold]: the roles as processes of their own")
+                    for process in (server, bare):  # the one-process server's runner would hold the leases
+                        if process is not None:
+                            process.stop()
+                    results["scale"] = await bench_scale(p, env, work, codes, query_scope, sizes)
             finally:
                 for process in (server, bare):
                     if process is not None:
@@ -763,6 +728,24 @@ async def main(quick: bool, json_path: Path | None, tiny: bool = False) -> dict[
     if json_path:
         json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return results
+
+
+async def bench_scale(p: bootstrap.Platform, env: dict[str, str], work: Path, codes: list[str], scope: str,
+                      sizes: Sizes) -> dict[str, Any]:
+    async def settled() -> None:
+        await settle(p)
+
+    async def projected() -> None:
+        await wait_projected(p)
+
+    figures: dict[str, Any] = {}
+    figures |= await scale.workers(env, work, codes, scope, sizes.seconds, settled, projected)
+    figures |= await scale.takeover(p, env, work, codes[3], sizes.takeovers)
+    have = await stored(p)
+    if have < sizes.relay_events:
+        await load(p, codes, sizes.relay_events - have, label="loading the relay's log")
+    figures |= await scale.relay(p, env, work, sizes.relay_events)
+    return figures
 
 
 async def stored(p: bootstrap.Platform) -> int:
@@ -783,14 +766,15 @@ async def wait_projected(p: bootstrap.Platform) -> None:
 def show(results: dict[str, Any], quick: bool) -> None:
     machine = f"{os.cpu_count()} CPUs, Python {host.python_version()}, {host.platform()}"
     table = Table("measure", "figures", title=f"gongzhi bench{' --quick' if quick else ''} ({machine})")
-    for key in ("append", "command_http", "query", "rebuild", "fanout", "growth", "frontend"):
+    for key in SECTIONS:
         if key in results:
             table.add_row(key, ", ".join(f"{k}={v}" for k, v in results[key].items()
                                          if v != "" and not isinstance(v, list)))  # lists: in the JSON only
     Console().print(table)
 
 
-def run(quick: bool = False, json_path: Path | None = None, tiny: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, json_path: Path | None = None, tiny: bool = False,
+        only: frozenset[str] | None = None) -> dict[str, Any]:
     import logging
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return asyncio.run(main(quick, json_path, tiny))
+    return asyncio.run(main(quick, json_path, tiny, only))

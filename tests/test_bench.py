@@ -1,6 +1,7 @@
 """The benchmark is not part of the test run; this only checks that it starts, runs every
 phase on a token load (the frontend phase's browser run once, in Debian's chromium), and writes every key of its
-JSON."""
+JSON: each measure beside its baseline of the same run (issue 11 item 8), a peer or a role that this machine or
+checkout lacks said so in words, never a figure."""
 from __future__ import annotations
 
 import json
@@ -17,13 +18,18 @@ from tests.harness import ROOT
 
 KEYS = {
     "append": {"events_per_s", "p50_ms", "p99_ms", "raw_insert_per_s", "ratio"},
-    "command_http": {"commands_per_s", "p50_ms", "p99_ms"},
+    # the bare command route (bench/bare.py) as command_http's baseline
+    "command_http": {"commands_per_s", "p50_ms", "p99_ms", "bare_commands_per_s", "bare_p99_ms", "ratio"},
     "query": {"rps", "p50_ms", "p99_ms", "bare_rps", "ratio"},
-    "rebuild": {"events_per_s", "raw_scan_rows_per_s", "ratio", "events"},
-    "fanout": {"subscribers", "p50_ms", "p99_ms", "peak_rss_mb"},
+    # the raw pass (scan, orjson, COPY) as the rebuild's baseline
+    "rebuild": {"events_per_s", "raw_scan_rows_per_s", "ratio", "raw_pass_events_per_s", "raw_pass_ratio", "events"},
+    "fanout": {"subscribers", "distinct_tokens", "p50_ms", "p99_ms", "peak_rss_mb", "delivered", "expected"},
     "growth": {"events", "append_events_per_s", "query_p50_ms", "small_append_events_per_s", "small_query_p50_ms"},
     # the app (issue 8 item 5): first load, first usable screen under the emulated phone, an idempotent repeat
     "frontend": {"first_load_gzip_kb", "first_load_budget_kb", "first_usable_ms", "first_usable_budget_ms"},
+    # infra/CAPACITY.md's inputs
+    "storage": {"events", "events_bytes_per_event", "audit_bytes_per_event", "database_bytes_per_event"},
+    "scale": set(),  # checked below: figures, or "not available: ..." where a role is missing
 }
 REPEAT_KEYS = {"plain_commands_per_s", "plain_p50_ms", "plain_p99_ms", "repeat_commands_per_s", "repeat_p50_ms",
                "repeat_p99_ms", "ratio"}
@@ -60,7 +66,13 @@ def test_bench_smoke_writes_every_key_and_stops_its_embedded_postgres(tmp_path) 
         assert keys <= set(figures[section]), (section, figures[section])
         assert all(isinstance(figures[section][k], (int, float)) for k in keys - {"first_usable_ms"})
     assert figures["append"]["events_per_s"] > 0 and figures["rebuild"]["events"] >= 800
-    assert figures["fanout"]["subscribers"] == 5
+    fanout = figures["fanout"]
+    assert fanout["subscribers"] == fanout["distinct_tokens"] == 5, fanout  # one token each, no shared execution
+    assert fanout["exact"] is True and fanout["delivered"] == fanout["expected"] > 0, fanout
+    assert set(fanout["by_kind"]) == {"committee", "street", "auditor", "integrator"}, fanout
+    assert figures["command_http"]["bare_commands_per_s"] > 0 and figures["rebuild"]["raw_pass_events_per_s"] > 0
+    check_peer(figures["query"])
+    check_scale(figures["scale"])
     frontend = figures["frontend"]
     assert frontend["first_load_gzip_kb"] > 0 and frontend["first_load_files"], frontend
     repeat = frontend["idempotent_repeat"]
@@ -73,6 +85,43 @@ def test_bench_smoke_writes_every_key_and_stops_its_embedded_postgres(tmp_path) 
         assert frontend["first_usable_waterfall"][-1][0] == "usable"
     else:
         assert frontend["first_usable_ms"] is None and frontend["first_usable_note"], frontend
+
+
+def check_peer(query: dict) -> None:
+    """PostGraphile beside the query where Node.js is (its answer checked equal before it is timed); where not,
+    the reason in `peer` and no figure."""
+    peer = query["peer"]
+    if shutil.which("node") is None:
+        assert peer == "skipped: no node" and "peer_rps" not in query, query
+    elif peer.startswith("skipped:"):  # npm could not install it (no registry): said so
+        assert "npm" in peer and "peer_rps" not in query, query
+    else:
+        assert peer.startswith("postgraphile 4."), query
+        assert query["peer_rps"] > 0 and query["peer_p50_ms"] > 0 and query["peer_ratio"] > 0, query
+
+
+def check_scale(scale: dict) -> None:
+    """Each figure of `scale` measured where this checkout has its roles (and NATS answers, for the relay); a
+    missing one is "not available: <why>"."""
+    from bench.scale import missing_role
+
+    def absent(value: object) -> bool:
+        return isinstance(value, str) and value.startswith("not available: ")
+
+    workers = missing_role("serve", needle="--workers") or missing_role("projector")
+    for key, figure in (("command_http", "commands_per_s"), ("query", "rps")):
+        if workers:
+            assert absent(scale[key]), scale
+        else:
+            assert all(scale[key][f"workers_{n}"][figure] > 0 for n in (1, 2)) and scale[key]["speedup"] > 0, scale
+    if missing_role("projector"):
+        assert absent(scale["takeover_s"]), scale
+    else:
+        assert 0 < scale["takeover_s"] < 60 and len(scale["takeover_runs_s"]) == 1, scale
+    if missing_role("relay") or "no NATS server" in str(scale["relay_ratio"]):
+        assert absent(scale["relay_ratio"]), scale
+    else:
+        assert scale["relay_ratio"] > 0 and scale["relay_events_per_s"] > 0 and scale["raw_publish_per_s"] > 0, scale
 
 
 async def test_first_load_counts_the_entry_and_its_static_imports_not_lazy_chunks(tmp_path: Path) -> None:
