@@ -57,6 +57,12 @@ class Settings:
     # GONGZHI_CHECKPOINT_SUBJECT (backend/audit/publish.py); none: not published.
     nats_url: str | None = None
     checkpoint_subject: str = "gongzhi.audit.checkpoints"
+    # `gongzhi relay` (backend/application/relay.py): every event on NATS JetStream (GONGZHI_NATS_URL), in the stream
+    # GONGZHI_EVENTS_STREAM under GONGZHI_EVENTS_SUBJECT.<district>.<street>.<community>.<EventType>, deduplicated by
+    # Nats-Msg-Id within GONGZHI_EVENTS_DUPLICATE_WINDOW_SECONDS.
+    events_stream: str = "GONGZHI_EVENTS"
+    events_subject: str = "gongzhi.events"
+    events_duplicate_window_s: int = 120
 
     @property
     def embedded(self) -> bool:
@@ -97,6 +103,9 @@ def load(make_secret: bool = True) -> Settings:
         else None,
         nats_url=(os.environ.get("GONGZHI_NATS_URL") or "").strip() or None,
         checkpoint_subject=_subject("GONGZHI_CHECKPOINT_SUBJECT", "gongzhi.audit.checkpoints"),
+        events_stream=_stream("GONGZHI_EVENTS_STREAM", "GONGZHI_EVENTS"),
+        events_subject=_subject("GONGZHI_EVENTS_SUBJECT", "gongzhi.events"),
+        events_duplicate_window_s=_whole("GONGZHI_EVENTS_DUPLICATE_WINDOW_SECONDS", 120, minimum=1),
     )
 
 
@@ -106,6 +115,14 @@ def _subject(name: str, default: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", raw) or len(raw) > 200:
         raise SystemExit(f"{name} must be a NATS subject without wildcards (tokens of letters, digits, _ and -"
                          f" separated by dots), not {raw!r}")
+    return raw
+
+
+def _stream(name: str, default: str) -> str:
+    """A JetStream stream name setting: letters, digits, `_` and `-` (no dots, wildcards or spaces)."""
+    raw = (os.environ.get(name) or "").strip() or default
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", raw):
+        raise SystemExit(f"{name} must be a JetStream stream name (1 to 64 letters, digits, _ and -), not {raw!r}")
     return raw
 
 

@@ -35,12 +35,12 @@ async def _quiet(error: Exception) -> None:
     log.debug("nats", error=str(error))
 
 
-async def _connect(url: str) -> Client:
+async def connect(url: str, name: str = "gongzhi-checkpoints") -> Client:
     """One attempt, bounded in time (no retrying inside the client: a lost connection closes it, and the
-    checkpointer's next tick connects again)."""
+    checkpointer's next tick, or the relay's next step, connects again). `name`: the connection's name on the server."""
     client: Client = await asyncio.wait_for(
         nats.connect(url, connect_timeout=CONNECT_TIMEOUT_S, allow_reconnect=False, max_reconnect_attempts=1,
-                     error_cb=_quiet, name="gongzhi-checkpoints"), 2 * CONNECT_TIMEOUT_S)
+                     error_cb=_quiet, name=name), 2 * CONNECT_TIMEOUT_S)
     return client
 
 
@@ -65,7 +65,7 @@ class CheckpointPublisher:
     async def _connect(self) -> JetStreamContext:
         if self._js is None or self._nc is None or self._nc.is_closed:
             # no retrying inside the client: a lost connection closes it, and the next tick connects again
-            self._nc = await _connect(self.url)
+            self._nc = await connect(self.url)
             self._js = self._nc.jetstream()
             try:
                 await self._js.stream_info(self.stream)
@@ -100,7 +100,7 @@ class CheckpointPublisher:
 
 async def fetch(url: str, subject: str = DEFAULT_SUBJECT) -> list[dict[str, Any]]:
     """Every checkpoint kept on `subject`'s stream, oldest first (for `gongzhi audit fetch-checkpoints`)."""
-    nc = await _connect(url)
+    nc = await connect(url)
     try:
         js = nc.jetstream()
         stream = stream_name(subject)

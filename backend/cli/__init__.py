@@ -358,3 +358,7 @@ app.command("fuzz")(fuzz)
 from backend.cli.ballots import ballots_app  # P26: secret ballots: release the box's due ballots, recount a campaign
 
 app.add_typer(ballots_app, name="ballots")
+
+from backend.cli.relay import relay as _relay  # the integrators' stream on NATS JetStream (issue 11)
+
+app.command("relay")(_relay)
