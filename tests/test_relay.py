@@ -380,6 +380,15 @@ async def test_a_relay_killed_mid_stream_and_restarted_publishes_each_position_o
     assert relay.stop() == 0
 
 
+async def relay_metrics(relay: RelayProcess) -> dict[tuple[str, str], float]:
+    """The relay's own gauges from its /metrics, by (name, stream)."""
+    from prometheus_client.parser import text_string_to_metric_families
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"http://127.0.0.1:{relay.port}/metrics", timeout=5)).text
+    return {(s.name, s.labels.get("stream", "")): s.value for family in text_string_to_metric_families(text)
+            for s in family.samples if s.name.startswith("gongzhi_relay_")}
+
+
 async def _equal(value: Awaitable[Any], wanted: Any) -> bool:
     return await value == wanted
 
@@ -415,11 +424,16 @@ async def test_a_standby_relay_takes_over_when_the_active_one_is_killed(
     assert took_over_s < 5, took_over_s
     status = await second.until_status("ready", 5)
     assert status["role"] == "active" and status["position"] >= task
+    samples = await relay_metrics(second)  # its /metrics says the same
+    assert samples[("gongzhi_relay_active", stream.name)] == 1
+    assert samples[("gongzhi_relay_published_position", stream.name)] >= task
+    assert samples[("gongzhi_relay_behind", stream.name)] >= 0
     positions = await log_positions(store)
     assert_exactly_once_in_order(await consume(stream, f"{stream.prefix}.>"), positions)
 
     third = relays()  # a new standby, and a clean stop of the active one hands over too
     await third.until_status("standby")
+    assert (await relay_metrics(third))[("gongzhi_relay_active", stream.name)] == 0
     assert second.stop() == 0
     await third.until_status("ready", 10)
     more = (await ops.delegate(gql, c))["receipt"]["position"]

@@ -3,8 +3,10 @@
     gongzhi relay [--stream NAME] [--port N [--host H]]
 
 Needs GONGZHI_NATS_URL (without it: one line, exit 2). Any number may run on one store: one publishes, the others
-stand by and take over when it ends. With --port, /healthz and /readyz answer on it (readyz: 200 when the relay
-publishes, `"status": "ready"`, or is a standby that could take over, `"standby"`; both with position, head, lag).
+stand by and take over when it ends. With --port, /healthz, /readyz and /metrics answer on it (readyz: 200 when the
+relay publishes, `"status": "ready"`, or is a standby that could take over, `"standby"`; both with position, head,
+lag; /metrics: `gongzhi_relay_active`, `gongzhi_relay_published_position` and `gongzhi_relay_behind` by stream, as
+this process sees them, beside prometheus-client's process collectors).
 SIGTERM, SIGINT or SIGHUP stop it: the batch in flight is finished and its position stored.
 
 The wiring is here, not in the application layer, because the payload is the API's: each message carries the event
@@ -18,19 +20,23 @@ import asyncio
 import contextlib
 import re
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
 import orjson
 import typer
 import uvicorn
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend import bootstrap, config, database, logs
+from backend.api import metrics
 from backend.api.auditing import as_read_by
 from backend.api.types import Event
 from backend.application.log import EventLog, LoggedEvent
@@ -87,8 +93,26 @@ async def running_relay(settings: config.Settings, stream: str | None = None) ->
             await pool.close()
 
 
+class RelayCollector(Collector):
+    """This relay's state at scrape time: whether it publishes, the last position the stream acknowledged and how
+    far that is behind the log's head as last seen."""
+
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def collect(self) -> Iterator[Metric]:
+        s, labels = self.relay.status(), [self.relay.settings.stream]
+        for name, text, value in (
+                ("gongzhi_relay_active", "Whether this relay publishes (1) or stands by (0)", s["role"] == "active"),
+                ("gongzhi_relay_published_position", "The last log position the stream acknowledged", s["position"]),
+                ("gongzhi_relay_behind", "Events of the log this relay has not published yet", s["lag"])):
+            family = GaugeMetricFamily(name, text, labels=["stream"])
+            family.add_metric(labels, int(value))
+            yield family
+
+
 def health_app(relay: Relay) -> Starlette:
-    """/healthz (the process answers) and /readyz (publishing, or a standby able to take over: 200)."""
+    """/healthz (the process answers), /readyz (publishing, or a standby able to take over: 200) and /metrics."""
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -97,7 +121,8 @@ def health_app(relay: Relay) -> Starlette:
         state = ("ready" if relay.role == "active" else relay.role) if status.pop("ready") else "unavailable"
         return JSONResponse({"status": state, **status}, status_code=200 if state in ("ready", "standby") else 503)
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz)])
+    REGISTRY.register(RelayCollector(relay))  # one relay per process
+    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics.endpoint)])
 
 
 class _HealthServer(uvicorn.Server):
