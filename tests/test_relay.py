@@ -28,7 +28,7 @@ import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from psycopg.conninfo import make_conninfo
 
-from backend.application.relay import subject_for
+from backend.application.relay import first_sequence_after, subject_for
 from backend.domain.access import Role
 from tests import ops
 from tests.harness import ROOT, Client, Server, connect, district, free_port, server_env, token
@@ -330,9 +330,14 @@ async def test_district_and_type_filters_and_resuming_by_position(
     assert {m.payload["communityCode"] for m in delegated} >= {here.code, there.code} and len(delegated) >= 3
 
     # An integrator resuming after log position P: the stream is in log order, so it starts at the sequence of the
-    # first message whose Gongzhi-Position is beyond P (here found by reading the headers).
+    # first message whose Gongzhi-Position is beyond P (first_sequence_after: a binary search on the headers).
     after = delegated[0].position
-    start = next(m.seq for m in everything if m.position > after)
+    start = await first_sequence_after(stream.js, stream.name, after)
+    assert start == next(m.seq for m in everything if m.position > after)
+    for p in (0, *positions[:-1]):  # every position: the same as reading the headers one by one
+        assert await first_sequence_after(stream.js, stream.name, p) == next(m.seq for m in everything
+                                                                           if m.position > p)
+    assert await first_sequence_after(stream.js, stream.name, positions[-1]) is None
     resumed = await consume(stream, f"{stream.prefix}.*.*.*.TaskDelegated",
                             ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start))
     assert resumed == delegated[1:]

@@ -34,6 +34,11 @@ again and resumes from the stream itself.
 and take over when the holder's session ends (its process killed: PostgreSQL drops the session and its lock).
 Before each batch the holder checks that its lock's session still answers; if not, it stops publishing and stands by.
 It follows the log with `LogFollower` (LISTEN/NOTIFY and a 1 s poll).
+
+**Resuming by log position.** Positions grow with stream sequences (but are not equal to them: the log's positions
+may skip numbers), so an integrator that kept the last position it processed finds where to start by a binary search
+on the messages' `Gongzhi-Position` headers (`first_sequence_after`), and starts its consumer there
+(`DeliverPolicy.BY_START_SEQUENCE`); one that kept the stream sequence starts after it directly.
 """
 from __future__ import annotations
 
@@ -100,6 +105,29 @@ def headers_for(event: LoggedEvent, expected_last_sequence: int) -> dict[str, st
     return {"Nats-Msg-Id": message_id(event.position), POSITION_HEADER: str(event.position),
             "Gongzhi-Event-Type": event.type, "Gongzhi-Community-Code": event.community_code or "",
             "Nats-Expected-Last-Sequence": str(expected_last_sequence)}
+
+
+async def first_sequence_after(js: JetStreamContext, stream: str, position: int) -> int | None:
+    """The stream sequence of the first message beyond log position `position` (a binary search on the
+    `Gongzhi-Position` headers, which grow with the sequence); None when the stream has none beyond it yet."""
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return None
+    low, high = int(info.state.first_seq), int(info.state.last_seq)
+
+    async def at(sequence: int) -> int:
+        message = await js.get_msg(stream, sequence)
+        return int((message.headers or {})[POSITION_HEADER])
+
+    if await at(high) <= position:
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if await at(middle) > position:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 @dataclasses.dataclass(frozen=True)
