@@ -187,6 +187,13 @@ async def client(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
     await c.close()
 
 
+def test_production_prints_no_token_at_start(production: Server) -> None:
+    """The development server prints sample tokens signed with its secret; a production one, none (its log is kept)."""
+    printed = (Path(production.env["GONGZHI_DATA_DIR"]) / f"server-{production.port}.log").read_text()
+    assert "GraphQL: http://" in printed and "not printed in production" in printed
+    assert "Bearer" not in printed and "eyJ" not in printed  # a JWT's header starts eyJ
+
+
 @pytest.mark.parametrize("client", ["production"], indirect=True)
 async def test_production_refuses_introspection_but_answers_the_gateway(client: Client) -> None:
     admin = token(Role.ADMIN, "")

@@ -134,6 +134,9 @@ def _announce(settings: config.Settings, where: str, host: str, port: int, signe
     console.print(f"GraphQL: http://{host}:{port}/graphql")
     if signer is not None:  # the key the log's checkpoints are signed with (backend/audit/)
         console.print(f"Checkpoint public key (Ed25519): {signer.public_key}", markup=False)  # type: ignore[attr-defined]
+    if settings.production:  # a token signed with the real secret does not belong in a production log
+        console.print("Sample tokens are not printed in production: `gongzhi token --role ROLE --scope CODE --actor ID` makes one.")
+        return
     console.print("Sample tokens (Authorization: Bearer <token>):")
     for role, scope, actor in ((Role.ADMIN, "", "admin"), (Role.STREET_OFFICE, "320102001", "street-320102001"),
                                (Role.COMMITTEE, "320102001001", "committee-320102001001"),
