@@ -27,6 +27,7 @@ import asyncpg
 import structlog
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from backend.application.background import Background
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender, Row
 from backend.domain.catalog import topics_for
@@ -81,14 +82,13 @@ def prepare_now(curs: Any) -> None:
     curs.execute(DDL)
 
 
-class BallotBox:
+class BallotBox(Background):
     """The box's reads and releases, on the event loop."""
 
     def __init__(self, pool: asyncpg.Pool, events: EventLog, appender: AsyncAppender, mapper: Mapper[Any],
                  batch: int | None = None) -> None:
         self.pool, self.events, self.appender, self.mapper = pool, events, appender, mapper
         self.batch = batch or batch_size()
-        self._task: asyncio.Task[None] | None = None
         self._nudged = asyncio.Event()
         self._releasing = asyncio.Lock()
         self._closes_at: dict[UUID, datetime] = {}  # a campaign's close never changes
@@ -248,13 +248,3 @@ class BallotBox:
                 log.warning("secret ballots not released yet", error=str(e))
             except Exception:  # a bug must not end the releases: logged, tried at the next tick
                 log.exception("secret ballots not released")
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None

@@ -31,6 +31,7 @@ import asyncpg
 import nats.errors
 import structlog
 
+from backend.application.background import Background
 from backend.audit.publish import CheckpointPublisher
 from backend.audit.signing import Signer
 from backend.audit.tree import TILE, Tree, tile_hash
@@ -106,7 +107,7 @@ class Problem:
     message: str
 
 
-class AuditLog:
+class AuditLog(Background):
     def __init__(self, pool: asyncpg.Pool, schema: str, events_table: str, signer: Signer | None,
                  every: int = 1_000, seconds: int = 60, file: Path | None = None,
                  publisher: CheckpointPublisher | None = None) -> None:
@@ -115,7 +116,6 @@ class AuditLog:
         self.events = f'"{schema}"."{events_table}"'
         self.every, self.seconds, self.file = every, seconds, file
         self.publisher = publisher  # a copy of each checkpoint on a NATS subject (backend/audit/publish.py)
-        self._task: asyncio.Task[None] | None = None
 
     # -- setup ---------------------------------------------------------------------------------------
     async def prepare(self) -> None:
@@ -244,14 +244,11 @@ class AuditLog:
             return 0
 
     def start(self) -> None:
-        if self.signer is not None and self._task is None:
-            self._task = asyncio.create_task(self._run())
+        if self.signer is not None:  # no key, no checkpoints to make
+            super().start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         if self.publisher is not None:
             await self.publisher.close()
 
