@@ -3,7 +3,7 @@
 A process plays one or both roles (`start(api=..., run_projections=...)`): `gongzhi serve` both
 (the one-machine default), `gongzhi serve --no-projections` the API only, `gongzhi projector` the
 projections only (with the checkpoints and the secret ballots' releases, which follow the log too).
-Projections run under leases (projections/lease.py), so any number of processes may run them; an
+Projections run under leases (backend/application/lease.py), so any number of processes may run them; an
 API process knows how far they are from their tracking rows (projections/watch.py)."""
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from backend.application.feed import LiveFeed
 from backend.application.gateway import Commands
 from backend.application.governance import Gongzhi
 from backend.application.idempotency import IdempotencyRecords
+from backend.application.lease import Leases
 from backend.application.log import EventLog
 from backend.application.store import AsyncAppender
 from backend.audit.log import AuditLog
 from backend.audit.publish import CheckpointPublisher
 from backend.audit.signing import Signer
 from projections import ALL, Projection
-from projections.lease import Leases
 from projections.live import LiveModels
 from projections.runner import ProjectionRunner
 from projections.watch import ProjectionWatch

@@ -14,7 +14,7 @@ type, error) is kept on its tracking row, where `gongzhi projections status` and
 it. The other projections go on. A stalled projection is tried again with backoff (1 s doubling
 to 60 s; at once after a `poke()` or a restart), and its stall and its recovery are logged once
 each. `position`, what read-your-writes waits for, counts the projections that are not stalled.
-With `leases` (projections/lease.py) the runner works only on the projections whose lease this
+With `leases` (backend/application/lease.py) the runner works only on the projections whose lease this
 process holds, so that several projector processes share the work and stand by for each other;
 each batch that moves tracking rows NOTIFYs PROJECTED_CHANNEL at its commit, for every API process's
 watch (projections/watch.py). It wakes on the log's NOTIFY and catches up from its tracked position at start. After each batch
@@ -33,9 +33,9 @@ import structlog
 
 from backend import tracing
 from backend.application.follower import LogFollower
+from backend.application.lease import Leases
 from backend.application.log import EventLog, LoggedEvent
 from projections.base import Handler, Projection, Writes
-from projections.lease import Leases
 from projections.migrations import migrate
 from projections.shadow import Shadow
 

@@ -1,7 +1,7 @@
 """How far the read models are, as an API process sees them: read-your-writes and live rows across processes.
 
 An API process may run no projection at all (`gongzhi serve --no-projections`, beside `gongzhi
-projector` processes), or only the ones whose leases it holds (projections/lease.py). What it
+projector` processes), or only the ones whose leases it holds (backend/application/lease.py). What it
 serves still needs three facts about every read model: how far it is (`position`, what
 `X-Consistent-After` waits for), whether it is stalled (/readyz), and which rows each committed
 batch changed (the live read models' subscribers, projections/live.py).

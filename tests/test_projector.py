@@ -1,4 +1,4 @@
-"""Leased projectors (`gongzhi projector`, projections/lease.py): any number run, one holds each projection, a
+"""Leased projectors (`gongzhi projector`, backend/application/lease.py): any number run, one holds each projection, a
 standby takes over when the holder is SIGKILLed mid-batch, and the read models come out exactly as a rebuild
 makes them (no event applied twice, none skipped); an API process without projections serves from them
 (`gongzhi serve --no-projections`, projections/watch.py): read-your-writes and live rows across processes."""

@@ -29,11 +29,11 @@ message): a relay killed between its acks and its tracking write publishes nothi
 window. A failed batch (an error, or no ack within ACK_TIMEOUT_S) drops the NATS connection; the next step connects
 again and resumes from the stream itself.
 
-**One active relay per stream.** The active relay holds a PostgreSQL session advisory lock (key
-`hashtextextended('relay:' || stream, 0)`) on a connection of its own; others stand by, trying every STANDBY_POLL_S,
-and take over when the holder's session ends (its process killed: PostgreSQL drops the session and its lock).
-Before each batch the holder checks that its lock's session still answers; if not, it stops publishing and stands by.
-It follows the log with `LogFollower` (LISTEN/NOTIFY and a 1 s poll).
+**One active relay per stream.** The active relay holds the lease `relay:<stream>` (backend/application/lease.py:
+a PostgreSQL session advisory lock on a connection of its own, with TCP keepalives); others stand by, trying every
+STANDBY_POLL_S, and take over when the holder's session ends (its process killed: PostgreSQL drops the session and
+its lock). Before each batch the holder checks that its lease's session still answers; if not, it stops publishing
+and stands by. It follows the log with `LogFollower` (LISTEN/NOTIFY and a 1 s poll).
 
 **Resuming by log position.** Positions grow with stream sequences (but are not equal to them: the log's positions
 may skip numbers), so an integrator that kept the last position it processed finds where to start by a binary search
@@ -57,7 +57,8 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from backend.application.follower import LogFollower, alive
+from backend.application.follower import LogFollower
+from backend.application.lease import Leases
 from backend.application.log import EventLog, LoggedEvent
 from backend.audit.publish import connect
 
@@ -75,7 +76,6 @@ TRACKING_DDL = ("CREATE TABLE IF NOT EXISTS relay_tracking (name text PRIMARY KE
                 " updated_at timestamptz NOT NULL DEFAULT now())")
 TRACK = ("INSERT INTO relay_tracking (name, position) VALUES ($1, $2) ON CONFLICT (name)"
          " DO UPDATE SET position = excluded.position, updated_at = now()")
-LOCK_KEY = "hashtextextended('relay:' || $1::text, 0)"
 PREPARE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('relay_tracking', 0))"
 
 #: An event as its message's payload (bytes of JSON).
@@ -146,41 +146,6 @@ class PublishFailed(Exception):
     """A batch was not acknowledged whole, in order: nothing of it counts; the stream says where to resume."""
 
 
-class Lease:
-    """A PostgreSQL session advisory lock on a connection of its own: held while that session lives."""
-
-    def __init__(self, dsn: dict[str, Any], name: str) -> None:
-        self.dsn, self.name = dsn, name
-        self._conn: asyncpg.Connection | None = None
-        self.held = False
-
-    async def try_take(self) -> bool:
-        if self._conn is None or not alive(self._conn):
-            self._conn, self.held = await asyncpg.connect(**self.dsn), False
-        if not self.held:
-            self.held = bool(await self._conn.fetchval(f"SELECT pg_try_advisory_lock({LOCK_KEY})", self.name))
-        return self.held
-
-    async def check(self) -> bool:
-        """Whether the lock is still ours: its session is open and answers within LEASE_CHECK_S."""
-        if not self.held or self._conn is None or not alive(self._conn):
-            return False
-        try:
-            await self._conn.fetchval("SELECT 1", timeout=LEASE_CHECK_S)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-            return False
-        return True
-
-    async def release(self) -> None:
-        """Let go of the lock (by ending the session: nothing else of it matters)."""
-        conn, self._conn, self.held = self._conn, None, False
-        if conn is not None and alive(conn):
-            try:
-                await asyncio.wait_for(conn.close(), LEASE_CHECK_S)
-            except Exception:  # noqa: BLE001 - a session that does not close is ended; its lock with it
-                conn.terminate()
-
-
 class Relay:
     """Publishes the log to a JetStream stream (see the module's docstring). `position`: the last log position
     acknowledged by the stream; `head`: the log's last position as last seen; `lag`: the difference."""
@@ -188,7 +153,7 @@ class Relay:
     def __init__(self, events: EventLog, dsn: dict[str, Any], settings: RelaySettings, render: Render) -> None:
         """`dsn`: asyncpg connect() arguments for the lock's own connection (database.asyncpg_dsn)."""
         self.events, self.settings, self.render = events, settings, render
-        self.lease = Lease(dsn, f"relay:{settings.stream}")
+        self.lease = Leases(dsn, [f"relay:{settings.stream}"])  # driven here (acquire, check), not started
         self.role = "starting"  # standby, active, stopped
         self.position = 0
         self.head = 0
@@ -248,12 +213,12 @@ class Relay:
                     await self._lead()
                 except Exception as e:  # noqa: BLE001 - the database or NATS away at takeover: stand by, try again
                     self._failing("the active relay failed; standing by", e)
-                    await self.lease.release()
+                    await self.lease.stop()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stopping.wait(), STANDBY_POLL_S)
         finally:
             await self._close_nats()
-            await self.lease.release()
+            await self.lease.stop()
             self.role = "stopped"
 
     async def _stand_by(self) -> bool:
@@ -261,13 +226,13 @@ class Relay:
         self.role = "standby"
         while not self._stopping.is_set():
             try:
-                if await self.lease.try_take():
+                if await self.lease.acquire() or self.lease.held:
                     return True
                 await self._observe()
                 self._healthy()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as e:
                 self._failing("standby cannot reach the database", e)
-                await self.lease.release()
+                await self.lease.stop()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), STANDBY_POLL_S)
         return False
@@ -299,7 +264,7 @@ class Relay:
             await self._close_nats()
         if self._lost.is_set() and not self._stopping.is_set():
             log.warning("relay lease lost; standing by", stream=self.settings.stream, position=self.position)
-            await self.lease.release()
+            await self.lease.stop()
 
     # -- publishing ----------------------------------------------------------------------------------------------
     async def _step(self) -> None:
@@ -310,7 +275,7 @@ class Relay:
                 async with self._batch_lock:
                     if self._stopping.is_set() or self._lost.is_set():
                         return
-                    if not await self.lease.check():
+                    if not await self.lease.check(LEASE_CHECK_S):
                         self._lost.set()
                         return
                     js = await self._jetstream()

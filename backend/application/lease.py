@@ -1,4 +1,5 @@
-"""Leases: which projections this process runs, when several projector processes share one store.
+"""Leases: which process does a piece of work, when several share one store: the projections each projector
+process runs, and which relay publishes a stream (`relay:<stream>`, backend/application/relay.py).
 
 Any number of projector processes (or servers that run projections) may follow the log; for each
 projection exactly one of them holds it at a time. A lease is a PostgreSQL session advisory lock
@@ -25,7 +26,7 @@ import structlog
 
 log = structlog.get_logger("gongzhi.leases")
 
-LOCK_CLASS = 0x67A7  # the advisory locks' first key: projection leases (the second is hashtext of the name)
+LOCK_CLASS = 0x67A7  # the advisory locks' first key: leases (the second is hashtext of the lease's name)
 LEASE_POLL_S = 0.5  # how often a standby tries for the leases it lacks
 RECONNECT_MAX_S = 2.0
 #: PostgreSQL's side of a lease's connection: a holder whose host vanishes is noticed within about 5 + 2 * 3 s.
@@ -67,8 +68,19 @@ class Leases:
         gained = {r["name"] for r in rows}
         if gained:
             self._held |= gained
-            log.info("projection leases gained", projections=sorted(gained), held=sorted(self._held))
+            log.info("leases gained", leases=sorted(gained), held=sorted(self._held))
         return gained
+
+    async def check(self, timeout: float = 2.0) -> bool:
+        """Whether a lease is held and its session still answers within `timeout` (for one that drives `acquire`
+        itself instead of `start`: a session gone silent may have lost its locks to another process)."""
+        if not self.held or self._conn is None:
+            return False
+        try:
+            await self._conn.fetchval("SELECT 1", timeout=timeout)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            return False
+        return True
 
     async def start(self) -> None:
         await self.acquire()
@@ -98,8 +110,10 @@ class Leases:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._conn is not None and not self._conn.is_closed():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._conn.close(), 2)
-        self._conn = None
+        conn, self._conn = self._conn, None
         self._held.clear()
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), 2)
+            except Exception:  # noqa: BLE001 - a session that does not close is ended, and its locks with it
+                conn.terminate()
