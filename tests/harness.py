@@ -44,6 +44,15 @@ def district() -> str:
     return f"{random.randint(100000, 999999)}"
 
 
+async def until(check: Any, timeout: float, what: str, every: float = 0.1) -> Any:
+    """Poll `await check()` every `every` seconds until it is truthy (returned); fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (result := await check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(every)
+    return result
+
+
 class GraphQLError(AssertionError):
     pass
 

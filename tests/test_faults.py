@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests import ops
-from tests.harness import Client, Server, Subscription, connect, server_env
+from tests.harness import Client, Server, Subscription, connect, server_env, until
 from tests.pgcluster import Cluster, cluster
 from tests.test_projections import settled, snapshot
 
@@ -31,14 +31,6 @@ EVENTS = "subscription($after: Position, $scope: String) { events(after: $after,
 TASK_UPDATED = "subscription($scope: String) { taskUpdated(scope: $scope) { id version status } }"
 DELEGATED = ("SELECT notification_id, originator_id::text, originator_version FROM gongzhi_events"
              " WHERE community_code = $1 AND topic LIKE '%.TaskDelegated' ORDER BY notification_id")
-
-
-async def until(check: Any, timeout: float, what: str, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := await check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(every)
-    return result
 
 
 # -- the command load --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import httpx
 
 from projections import ALL
 from tests import ops
-from tests.harness import Client, Server, Subscription, connect, server_env
+from tests.harness import Client, Server, Subscription, connect, server_env, until
 from tests.test_projections import snapshot
 
 NAMES = sorted(p.name for p in ALL)
@@ -36,14 +36,6 @@ def holders(projectors: list[Server]) -> dict[str, Server]:
             assert name not in held, f"{name} held by two projectors"
             held[name] = p
     return held
-
-
-async def until(check, timeout: float, what: str, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while not (result := await check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(every)
-    return result
 
 
 async def backlog(gql: Client, c: ops.Community, count: int) -> None:

@@ -31,7 +31,7 @@ from psycopg.conninfo import make_conninfo
 from backend.application.relay import first_sequence_after, subject_for
 from backend.domain.access import Role
 from tests import ops
-from tests.harness import ROOT, Client, Server, connect, district, free_port, server_env, token
+from tests.harness import ROOT, Client, Server, connect, district, free_port, server_env, token, until
 
 NATS = "nats://127.0.0.1:4222"
 EVENT_FIELDS = ("position entityId entityType version type occurredAt actor { id role scope organization } data"
@@ -155,15 +155,6 @@ def relays(store: Store, stream: Stream) -> Iterator[Callable[[], RelayProcess]]
         if r.process is not None and r.process.poll() is None:
             r.process.kill()
             r.process.wait(30)
-
-
-async def until(check: Callable[[], Awaitable[Any]], timeout: float, what: str, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := await check():
-            return found
-        await asyncio.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # -- reading the log and the stream --------------------------------------------------------------------------------

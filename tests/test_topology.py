@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from tests import ops
-from tests.harness import Client, Server, connect, server_env
-from tests.test_faults import check_subscriptions, head, listening, read_models_equal_a_rebuild, until
+from tests.harness import Client, Server, connect, server_env, until
+from tests.test_faults import check_subscriptions, head, listening, read_models_equal_a_rebuild
 from tests.test_projections import settled
 from tests.test_projector import NAMES, holders
 from tests.test_relay import NATS, RelayProcess, Stream, assert_exactly_once_in_order, consume, published_up_to, stream
