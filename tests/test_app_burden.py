@@ -477,6 +477,7 @@ async def test_P36_the_street_office_records_that_a_rural_communitys_village_and
     await expect(dept.get_by_role("button", name="确认记录")).to_have_count(0)
     await fine(dept)
     town = await ops.community(gql)
+    await readable(gql, town)
     assert (await gql.call(COMMUNITY_SEPARATION, {"c": town.code}, town.office))["community"][
         "villageEnterpriseSeparated"] is None
     urban = await sign_in(phone, server, town.committee, "/app/standing")
