@@ -58,9 +58,12 @@ class Community:
 async def community(gql: Client, code: str | None = None, items: list[dict] | None = None) -> Community:
     c = Community(code or f"{district()}001001")
     await gql.call(REGISTER, {"input": {"code": c.code, "name": "长江路社区", "kind": "URBAN"}}, c.office)
-    await gql.call(PUBLISH, {"input": {"communityCode": c.code, "items": items if items is not None else [
+    published = await gql.call(PUBLISH, {"input": {"communityCode": c.code, "items": items if items is not None else [
         {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
         {"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"}]}}, c.office)
+    # Read-your-writes, as the app does it: the community is in the read models before a test reads it.
+    await gql.call("{ me { id } }", tok=c.office,
+                   headers={"X-Consistent-After": str(published["publishDutyList"]["receipt"]["position"])})
     return c
 
 
