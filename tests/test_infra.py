@@ -244,7 +244,7 @@ async def test_an_integrator_reads_its_district_only(nats_server: NatsServer) ->
         await integ.client.flush()
         await publish_event(relay, "320104", "320104001001", "TaskAccepted", 4)
         await publish_event(relay, "320102", "320102001001", "TaskAccepted", 5)
-        assert json.loads((await live.next_msg(timeout=5)).data) == {"position": 5}  # live, and 4 never came
+        assert json.loads((await live.next_msg(timeout=15)).data) == {"position": 5}  # live, and 4 never came
         got = await pull.fetch(10, timeout=5)
         assert [json.loads(m.data)["position"] for m in got] == [5]
         await got[0].ack()
