@@ -62,9 +62,13 @@ async def community(gql: Client, code: str | None = None, items: list[dict] | No
         {"code": "SG-01", "title": "居民会议", "list": "SELF_GOVERNANCE"},
         {"code": "AG-01", "title": "协助人口普查", "list": "ASSIST_GOVERNMENT"}]}}, c.office)
     # Read-your-writes, as the app does it: the community is in the read models before a test reads it.
-    await gql.call("{ me { id } }", tok=c.office,
-                   headers={"X-Consistent-After": str(published["publishDutyList"]["receipt"]["position"])})
+    await caught_up(gql, c.office, published["publishDutyList"]["receipt"]["position"])
     return c
+
+
+async def caught_up(gql: Client, tok: str, position: int) -> None:
+    """Waits until the read models have processed `position` (X-Consistent-After)."""
+    await gql.call("{ me { id } }", tok=tok, headers={"X-Consistent-After": str(position)})
 
 
 async def delegate(gql: Client, c: Community, item: str | None = "AG-01", agreement: str | None = None) -> dict:

@@ -214,7 +214,7 @@ async def test_a_pasted_token_signs_in_on_a_server_that_runs_persisted_documents
     a token that fails its check keeps the user on the sign-in screen with the catalog's words."""
     c = await ops.community(gql)
     task = await ops.delegate(gql, c)
-    await gql.call("{ me { id } }", tok=c.committee, headers={"X-Consistent-After": str(task["receipt"]["position"])})
+    await ops.caught_up(gql, c.committee, task["receipt"]["position"])
     context = await browser.new_context(**PHONE)
     context.set_default_timeout(10_000)
     page = await context.new_page()

@@ -44,11 +44,6 @@ async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
     await context.close()
 
 
-async def caught_up(gql: Client, tok: str, position: int) -> None:
-    """Waits until the read models have processed `position` (X-Consistent-After)."""
-    await gql.call("{ me { id } }", tok=tok, headers={"X-Consistent-After": str(position)})
-
-
 async def readable(gql: Client, c: ops.Community) -> None:
     for _ in range(100):
         data = await gql.call("query($c: ID!) { community(code: $c) { dutyListVersion } }", {"c": c.code}, c.office)
@@ -86,7 +81,7 @@ async def test_P1_P7_P8_the_burden_screen_shows_every_figure_by_department_and_c
     await ops.inspect(gql, c)
     done = await ops.inspect(gql, c, body="区消防救援大队")
     assert done["inspection"]["exceeded"] is True
-    await caught_up(gql, c.office, max(last, done["receipt"]["position"]))
+    await ops.caught_up(gql, c.office, max(last, done["receipt"]["position"]))
 
     office = await sign_in(phone, server, c.office, "/app/burden")
     expected = (await gql.call(BURDEN, {"scope": c.street}, c.office))["burdenReport"]
@@ -144,7 +139,7 @@ async def test_P7_the_committee_and_the_auditor_see_their_scopes_refusals_on_the
     refused = await gql.raw(ops.IMPOSE_TARGET_CONTRACT, {"input": {"communityCode": c.code, "title": "目标责任书"}},
                             c.office)
     position = refused.json()["errors"][0]["extensions"]["position"]
-    await caught_up(gql, c.office, position)
+    await ops.caught_up(gql, c.office, position)
     for elder in (False, True):
         context = await browser.new_context(**NARROW_PHONE)
         context.set_default_timeout(TIMEOUT_MS)
@@ -189,7 +184,7 @@ async def test_P1_a_quota_the_item_does_not_provide_for_is_shown_refused_and_one
     position = int(await record.get_attribute("data-position"))
     await expect(record).to_contain_text(f"日志位置 {position}")
     await fine(office)
-    await caught_up(gql, c.office, position)
+    await ops.caught_up(gql, c.office, position)
     refusals = (await gql.call(REFUSALS, {"scope": c.code, "provision": "P1"}, c.office))["refusals"]["edges"]
     assert [(e["node"]["position"], e["node"]["code"]) for e in refusals] == [(position, "QUOTA_NOT_ALLOWED")]
     assert (await gql.call(BURDEN, {"scope": c.code}, c.office))["burdenReport"]["quotaRefused"] == 1
@@ -216,7 +211,7 @@ async def test_P4_a_department_records_disbursements_and_one_past_the_funding_is
     c = await ops.community(gql)
     signed = await ops.sign(gql, c, funding="1000.00")
     agreement_id = signed["agreement"]["id"]
-    await caught_up(gql, c.department, signed["receipt"]["position"])
+    await ops.caught_up(gql, c.department, signed["receipt"]["position"])
     dept = await sign_in(phone, server, c.department, "/app/agreements")
     row = office_row = dept.locator(f'ul.agreements li[data-agreement="{agreement_id}"]')
     await expect(row.locator(".disbursed")).to_have_attribute("data-outstanding", "1000.00")
@@ -248,7 +243,7 @@ async def test_P4_a_department_records_disbursements_and_one_past_the_funding_is
 
 async def refusal_at(gql: Client, c: ops.Community, position: int, code: str) -> dict:
     """The refusal the read model lists at `position` (after waiting for it), checked to carry `code`."""
-    await caught_up(gql, c.office, position)
+    await ops.caught_up(gql, c.office, position)
     edges = (await gql.call(REFUSALS, {"scope": c.code}, c.office))["refusals"]["edges"]
     found = [e["node"] for e in edges if e["node"]["position"] == position]
     assert len(found) == 1 and found[0]["code"] == code, edges
@@ -409,7 +404,7 @@ async def test_P7_P8_P9_government_is_refused_a_target_contract_sets_the_inspect
     await expect(done).to_contain_text("区档案局要求提供“居民档案纸质台账”")
     history = (await gql.call(ops.HISTORY, {"id": await done.get_attribute("data-ledger-demand")}, c.auditor))["history"]
     assert [e["type"] for e in history] == ["LedgerDemandRecorded"] and history[0]["data"]["pages"] == 120
-    await caught_up(gql, c.office, history[0]["position"])
+    await ops.caught_up(gql, c.office, history[0]["position"])
     report = (await gql.call(BURDEN, {"scope": c.code}, c.office))["burdenReport"]
     assert (report["paperLedgersDemanded"], report["inspections"], report["inspectionsOverCap"],
             report["targetContractsRefused"]) == (1, 2, 1, 1), report
@@ -467,7 +462,7 @@ async def test_P36_the_street_office_records_that_a_rural_communitys_village_and
     recorded = [e for e in events if e["type"] == "VillageEnterpriseSeparationRecorded"]
     assert len(recorded) == 1 and recorded[0]["actor"]["role"] == "STREET_OFFICE", events
     assert recorded[0]["data"]["villageEnterpriseSeparated"] is True, recorded
-    await caught_up(gql, village.office, recorded[0]["position"])
+    await ops.caught_up(gql, village.office, recorded[0]["position"])
     community = (await gql.call(COMMUNITY_SEPARATION, {"c": village.code}, village.department))["community"]
     assert community == {"kind": "RURAL", "villageEnterpriseSeparated": True}, community
 
@@ -477,7 +472,6 @@ async def test_P36_the_street_office_records_that_a_rural_communitys_village_and
     await expect(dept.get_by_role("button", name="确认记录")).to_have_count(0)
     await fine(dept)
     town = await ops.community(gql)
-    await readable(gql, town)
     assert (await gql.call(COMMUNITY_SEPARATION, {"c": town.code}, town.office))["community"][
         "villageEnterpriseSeparated"] is None
     urban = await sign_in(phone, server, town.committee, "/app/standing")

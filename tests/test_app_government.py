@@ -195,7 +195,7 @@ async def test_the_burden_screen_shows_the_burden_report_of_the_scope_and_of_eac
     refused = await gql.raw(ops.DELEGATE, {"input": {"communityCode": c.code, "title": "清单外", "fromDepartment": "区统计局",
                                                      "dutyItemCode": "XX-99"}}, c.department)
     position = refused.json()["errors"][0]["extensions"]["position"]
-    await gql.call("{ me { id } }", tok=c.office, headers={"X-Consistent-After": str(position)})
+    await ops.caught_up(gql, c.office, position)
     office = await sign_in(phone, server, c.office, "/app/burden")
     for scope, root in ((c.street, office.locator("section").first),):
         expected = (await gql.call(BURDEN, {"scope": scope}, c.office))["burdenReport"]
